@@ -1,0 +1,133 @@
+"""The `portal` command: serve, init, demo, backup.
+
+Also reachable as ``python -m portal`` and ``python server.py`` (which means ``serve``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+from portal.config import Settings, load_settings
+from portal.services import demo
+from portal.services.runtime import init_database, make_services
+
+
+def _print_logins(settings: Settings, port: int) -> None:
+    print(f"\nPortal is listening on port {port}. Connect with:\n")
+    print(f"    ssh -p {port} alice@{settings.public_host}\n")
+    print("Demo logins (organization — login / password):")
+    for d in demo.DEMO_LOGINS:
+        print(f"    {d.organization:<11} {d.role:<8} {d.login:<6} / {d.password}")
+    print(f"    guest entry (sign-up, activation, password reset): "
+          f"ssh -p {port} {settings.guest_username}@{settings.public_host}")
+    print("\nStop with Ctrl+C.\n", flush=True)
+
+
+async def _serve(settings: Settings) -> None:
+    from portal.ssh.server import PortalServer
+
+    services = make_services(settings)
+    server = PortalServer(services)
+    await server.start()
+    _print_logins(settings, server.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    logging.getLogger("portal").info("shutting down")
+    await server.close()
+    services.close()
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Create the database on first start, then serve."""
+    created = init_database(settings)
+    if created:
+        print(f"Created {settings.db_path} with demo data.")
+    asyncio.run(_serve(settings))
+    return 0
+
+
+def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
+    """Create and migrate the database (with demo data unless --empty)."""
+    created = init_database(settings, with_demo=not args.empty)
+    print(f"Database ready: {settings.db_path}" + (" (demo data added)" if created else ""))
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Reset the demo data."""
+    from portal.data.db import connect, migrate
+
+    init_database(settings, with_demo=False)
+    db = connect(settings.db_path)
+    try:
+        migrate(db)
+        demo.reset(db)
+    finally:
+        db.conn.close()
+    print("Demo data reset.")
+    return 0
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """Online backup through SQLite's backup API (safe while the server runs)."""
+    target = Path(args.path)
+    if target.exists():
+        print(f"{target} already exists; choose a new file.", file=sys.stderr)
+        return 1
+    if not settings.db_path.exists():
+        print(f"No database at {settings.db_path}.", file=sys.stderr)
+        return 1
+    src = sqlite3.connect(settings.db_path)
+    dst = sqlite3.connect(target)
+    try:
+        with dst:
+            src.backup(dst, pages=1024)
+    finally:
+        dst.close()
+        src.close()
+    print(f"Backup written to {target}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="portal", description="Portal: a CSE member space served over SSH.",
+        epilog="Settings come from PORTAL_* environment variables or portal.toml in the data directory.",
+    )
+    parser.add_argument("--data-dir", help="data directory (default ./var, or PORTAL_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="start the SSH server (creates the database on first start)")
+    serve.add_argument("--port", type=int, help="TCP port (default 2222, or PORTAL_PORT)")
+    serve.add_argument("--host", help="listen address (default 0.0.0.0, or PORTAL_HOST)")
+    serve.set_defaults(func=cmd_serve)
+    init = sub.add_parser("init", help="create and migrate the database")
+    init.add_argument("--empty", action="store_true", help="do not add demo data")
+    init.set_defaults(func=cmd_init)
+    sub.add_parser("demo", help="reset the demo data").set_defaults(func=cmd_demo)
+    backup = sub.add_parser("backup", help="write an online backup of the database")
+    backup.add_argument("path", help="file to create")
+    backup.set_defaults(func=cmd_backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `portal` console script."""
+    args = build_parser().parse_args(argv)
+    overrides = {k: getattr(args, k, None) for k in ("data_dir", "port", "host")}
+    settings = load_settings(**overrides)
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
+    return int(args.func(settings, args))

@@ -1,0 +1,1 @@
+"""Data layer: SQLite through sqlite-utils. The only place that holds SQL."""

@@ -1,0 +1,67 @@
+"""The frame every member screen shares: a title bar, the body, the footer with keys."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Static
+
+from portal.i18n import _
+from portal.widgets.footer import PortalFooter
+
+if TYPE_CHECKING:
+    from portal.app import PortalApp
+
+
+class TitleBar(Horizontal):
+    """One line: the screen's title on the left, who is logged in on the right."""
+
+    def __init__(self, title: str, who: str) -> None:
+        super().__init__(id="title-bar")
+        self._title = title
+        self._who = who
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title, id="title-bar-title")
+        yield Static(self._who, id="title-bar-who")
+
+
+class PortalScreen(Screen[None]):
+    """Base of member screens: ``escape`` goes back, the footer lists every key.
+
+    Subclasses implement ``compose_body`` and ``screen_title``; text is built in
+    compose so that a language change (which re-composes) redraws it translated.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="screen.back"),
+    ]
+
+    @property
+    def portal(self) -> PortalApp:
+        """The session's app, typed."""
+        return cast("PortalApp", self.app)
+
+    def screen_title(self) -> str:
+        """The title shown in the title bar (translated)."""
+        return _("Portal")
+
+    def compose(self) -> ComposeResult:
+        member = self.portal.member
+        who = f"{member.full_name} · {member.organization_name}"
+        yield TitleBar(self.screen_title(), who)
+        yield from self.compose_body()
+        yield PortalFooter()
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own content."""
+        yield from ()
+
+    def action_back(self) -> None:
+        """Return to the previous screen."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

@@ -1,0 +1,1 @@
+"""Business rules: plain Python, no Textual (a test proves it)."""

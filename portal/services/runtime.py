@@ -1,0 +1,66 @@
+"""The process-wide services container, built once and shared by every session.
+
+It holds nothing about any one member: per-session state lives in each app's
+``SessionContext``. ``make_services`` is the one factory used by the server, the CLI and
+the tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from portal.config import Settings
+from portal.data.db import Store, connect, migrate
+from portal.services import demo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Shared, thread-safe handles: settings, the database store, and feature services."""
+
+    settings: Settings
+    store: Store
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Feature services registered at start (notifier, payment provider, ...)."""
+
+    def close(self) -> None:
+        """Release the worker threads and their connections."""
+        for extra in self.extras.values():
+            closer = getattr(extra, "close", None)
+            if callable(closer):
+                closer()
+        self.store.close()
+
+
+def prepare_data_dir(settings: Settings) -> None:
+    """Create the data directory (mode 0700) and its sub-folders."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(settings.data_dir, 0o700)
+    settings.files_dir.mkdir(exist_ok=True)
+
+
+def init_database(settings: Settings, *, with_demo: bool = True) -> list[demo.DemoLogin]:
+    """Create and migrate the database; add demo data on first start.
+
+    Returns:
+        The demo logins when they were just created, else an empty list.
+    """
+    prepare_data_dir(settings)
+    db = connect(settings.db_path)
+    try:
+        migrate(db)
+        if with_demo and not demo.has_data(db):
+            return demo.seed(db)
+        return []
+    finally:
+        db.conn.close()
+
+
+def make_services(settings: Settings) -> Services:
+    """Build the services of one process (the database must be initialised first)."""
+    return Services(settings=settings, store=Store(settings.db_path, settings.db_threads))

@@ -1,0 +1,1 @@
+"""SSH front end: asyncssh server, authentication gate, Textual driver."""

@@ -1,0 +1,60 @@
+"""Pilot tests of the app shell: home, navigation, language switch, logout."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList, Static
+
+from portal.data import members as members_data
+
+
+def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_home_greets_the_member_in_french(app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for("alice")
+    async with app.run_test(size=(80, 24)):
+        assert _text(app, "#greeting") == "Bonjour Alice !"
+        assert "CSE Démo" in _text(app, "#organization")
+        menu = app.screen.query_one("#menu", OptionList)
+        labels = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
+        assert any("Mon compte" in label for label in labels)
+
+
+async def test_english_member_sees_english(app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for("bob")
+    async with app.run_test(size=(80, 24)):
+        assert _text(app, "#greeting") == "Hello Bob!"
+
+
+async def test_navigate_to_account_and_back(app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for("alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        assert type(app.screen).__name__ == "AccountScreen"
+        assert "alice" in _text(app, "#profile")
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_language_switch_applies_at_once_and_is_kept(app_for, db) -> None:  # type: ignore[no-untyped-def]
+    app = app_for("alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")  # My account
+        await pilot.click("#lang-en")
+        await pilot.pause()
+        assert app.member.language == "en"
+        assert "Profile" in str(app.screen.query_one(".heading", Static).render())
+        await pilot.press("escape")
+        assert _text(app, "#greeting") == "Hello Alice!"
+    stored = members_data.get_member_by_login(db, "alice")
+    assert stored is not None and stored.language == "en"
+
+
+async def test_logout_ends_the_app(app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for("alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert not app.is_running

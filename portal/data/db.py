@@ -74,6 +74,28 @@ def transaction(db: Database, *, immediate: bool = True) -> Iterator[Database]:
         conn.execute("COMMIT")
 
 
+def truncate_all(db: Database) -> None:
+    """Delete every row of every table but ``_migrations`` (demo reset only).
+
+    Append-only triggers are dropped for the time of the reset and recreated as they were.
+    """
+    tables = [t for t in db.table_names() if t != "_migrations" and not t.startswith("sqlite_")]
+    db.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with transaction(db):
+            guards = db.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type='trigger' AND sql LIKE '%append-only%'"
+            ).fetchall()
+            for guard in guards:
+                db.execute(f"DROP TRIGGER [{guard['name']}]")
+            for name in tables:
+                db.execute(f"DELETE FROM [{name}]")
+            for guard in guards:
+                db.execute(guard["sql"])
+    finally:
+        db.execute("PRAGMA foreign_keys=ON")
+
+
 def _migration_modules() -> list[tuple[str, Any]]:
     from portal.data import migrations
 

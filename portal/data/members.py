@@ -139,3 +139,8 @@ def list_members(db: Database, organization_id: int) -> list[Member]:
         [organization_id],
     )
     return [_member(r) for r in rows.fetchall()]
+
+
+def has_organizations(db: Database) -> bool:
+    """True when any organization exists."""
+    return bool(db.execute("SELECT EXISTS (SELECT 1 FROM organizations)").fetchone()[0])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from portal.data import members as members_data
-from portal.data.db import transaction
+from portal.data.db import transaction, truncate_all
 from portal.services.passwords import hash_password
 
 
@@ -50,7 +50,7 @@ DEMO_SEEDERS: list[DemoSeeder] = []
 
 def has_data(db: Database) -> bool:
     """True when any organization exists (demo data is only created on an empty base)."""
-    return db.execute("SELECT EXISTS (SELECT 1 FROM organizations)").fetchone()[0] == 1
+    return members_data.has_organizations(db)
 
 
 def seed(db: Database) -> list[DemoLogin]:
@@ -82,22 +82,6 @@ def _seeders() -> list[DemoSeeder]:
 
 
 def reset(db: Database) -> list[DemoLogin]:
-    """Drop every table's rows and seed again (``portal demo``)."""
-    tables = [t for t in db.table_names() if t != "_migrations" and not t.startswith("sqlite_")]
-    db.execute("PRAGMA foreign_keys=OFF")
-    try:
-        with transaction(db):
-            for name in tables:
-                for trig in db.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name=?", [name]
-                ).fetchall():
-                    if "append-only" in (trig["sql"] or ""):
-                        db.execute(f"DROP TRIGGER {trig['name']}")
-                        db.execute(f"DELETE FROM [{name}]")
-                        db.execute(trig["sql"])
-                        break
-                else:
-                    db.execute(f"DELETE FROM [{name}]")
-    finally:
-        db.execute("PRAGMA foreign_keys=ON")
+    """Empty every table (even the append-only audit log) and seed again (``portal demo``)."""
+    truncate_all(db)
     return seed(db)

@@ -10,13 +10,53 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from portal.config import Settings
 from portal.data.db import Store, connect, migrate
 from portal.services import demo
+from portal.services.crypto import SecretBox, load_or_create_box
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A live session as shown to its member (never another member's)."""
+
+    session_id: str
+    member_id: int
+    ip: str | None
+    started_at: float
+    """Unix time the session started."""
+    last_activity: float
+    """Unix time of the last keystroke."""
+
+
+class SessionDirectory(Protocol):
+    """The live sessions of this process (implemented by the SSH server)."""
+
+    def list_for(self, member_id: int) -> list[SessionInfo]:
+        """Live sessions of one member."""
+        ...
+
+    def close_member_sessions(
+        self, member_id: int, *, except_session: str | None = None, reason: str | None = None
+    ) -> int:
+        """End a member's sessions (all, or all but one); returns how many were ended."""
+        ...
+
+
+class NoSessions:
+    """Directory used without an SSH server (CLI, tests): no live sessions."""
+
+    def list_for(self, member_id: int) -> list[SessionInfo]:
+        return []
+
+    def close_member_sessions(
+        self, member_id: int, *, except_session: str | None = None, reason: str | None = None
+    ) -> int:
+        return 0
 
 
 @dataclass
@@ -25,6 +65,10 @@ class Services:
 
     settings: Settings
     store: Store
+    secrets: SecretBox
+    """Encrypts secrets stored in the database (key file outside it)."""
+    sessions: SessionDirectory = field(default_factory=NoSessions)
+    """Live sessions; the SSH server installs its registry here."""
     extras: dict[str, Any] = field(default_factory=dict)
     """Feature services registered at start (notifier, payment provider, ...)."""
 
@@ -63,4 +107,9 @@ def init_database(settings: Settings, *, with_demo: bool = True) -> list[demo.De
 
 def make_services(settings: Settings) -> Services:
     """Build the services of one process (the database must be initialised first)."""
-    return Services(settings=settings, store=Store(settings.db_path, settings.db_threads))
+    prepare_data_dir(settings)
+    return Services(
+        settings=settings,
+        store=Store(settings.db_path, settings.db_threads),
+        secrets=load_or_create_box(settings.secret_key_path),
+    )

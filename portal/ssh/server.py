@@ -19,7 +19,7 @@ from portal.config import Settings
 from portal.data.members import Member
 from portal.i18n import get_translator
 from portal.services import accounts
-from portal.services.runtime import Services
+from portal.services.runtime import Services, SessionInfo
 from portal.ssh.hostkey import load_or_create_host_key
 from portal.ssh.session import PortalSession
 
@@ -71,6 +71,24 @@ class SessionRegistry:
     def sessions_of(self, member_id: int) -> list[PortalSession]:
         """Live sessions of one member."""
         return [s for s in self.sessions if s.member.id == member_id]
+
+    def list_for(self, member_id: int) -> list[SessionInfo]:
+        """Live sessions of one member, oldest first (SessionDirectory)."""
+        offset = time.time() - time.monotonic()
+        return sorted(
+            (SessionInfo(s.session_id, s.member.id, s.ip, s.started_at + offset,
+                         s.last_activity + offset) for s in self.sessions_of(member_id)),
+            key=lambda i: i.started_at,
+        )
+
+    def close_member_sessions(
+        self, member_id: int, *, except_session: str | None = None, reason: str | None = None
+    ) -> int:
+        """End a member's sessions, all or all but one (SessionDirectory)."""
+        victims = [s for s in self.sessions_of(member_id) if s.session_id != except_session]
+        for session in victims:
+            session.close(reason)
+        return len(victims)
 
     def sweep(self, now: float | None = None) -> int:
         """Close sessions idle or older than allowed; returns how many were closed."""
@@ -184,6 +202,7 @@ class PortalServer:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.runtime = ServerRuntime(services, SessionRegistry(services.settings))
+        services.sessions = self.runtime.registry
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._sweeper: asyncio.Task[None] | None = None
 

@@ -43,6 +43,12 @@ class PortalSession(asyncssh.SSHServerSession[str]):
         self._driver: SSHDriver | None = None
         self._closing = False
         self._farewell: str | None = None
+        self._session_id = ""
+
+    @property
+    def session_id(self) -> str:
+        """The id of the app's session context (empty before the app starts)."""
+        return self._session_id
 
     # -- asyncssh callbacks ------------------------------------------------------------
 
@@ -81,6 +87,7 @@ class PortalSession(asyncssh.SSHServerSession[str]):
         )
         self.app = make_app(self.runtime.services, self.member, ip=self.ip, terminal=self,
                             terminal_info=info)
+        self._session_id = self.app.session.session_id
         self.runtime.registry.session_opened(self)
         # A fresh context: nothing of the server's (or another session's) leaks in.
         self.task = asyncio.get_running_loop().create_task(

@@ -129,7 +129,7 @@ class PortalSession(asyncssh.SSHServerSession[str]):
         if chan.get_write_buffer_size() > self.runtime.settings.write_buffer_limit:
             log.warning("dropping a client that stopped reading (member %s)", self.member.id)
             self._closing = True
-            chan.close()
+            chan.abort()  # close() would wait to flush what the client never reads
             if self.app is not None:
                 self.app.exit(0)
 

@@ -182,7 +182,9 @@ class PortalApp(App[int]):
         # renders a traceback with locals, which we must not write anywhere.
         self.crashed = True
         log.error(
-            "session %s (member %s) crashed", self.session.session_id, self.member.id,
+            "session %s (member %s) crashed",
+            self.session.session_id,
+            self.member.id,
             exc_info=(type(error), error, error.__traceback__),
         )
         super()._handle_exception(error)
@@ -202,8 +204,8 @@ def make_app(
 ) -> PortalApp:
     """The one app factory, used by the SSH server and the tests."""
     return PortalApp(
-        services, SessionContext(member=member, ip=ip), terminal=terminal,
+        services,
+        SessionContext(member=member, ip=ip),
+        terminal=terminal,
         terminal_info=terminal_info,
     )
-
-

@@ -24,8 +24,10 @@ def _print_logins(settings: Settings, port: int) -> None:
     print("Demo logins (organization — login / password):")
     for d in demo.DEMO_LOGINS:
         print(f"    {d.organization:<11} {d.role:<8} {d.login:<6} / {d.password}")
-    print(f"    guest entry (sign-up, activation, password reset): "
-          f"ssh -p {port} {settings.guest_username}@{settings.public_host}")
+    print(
+        f"    guest entry (sign-up, activation, password reset): "
+        f"ssh -p {port} {settings.guest_username}@{settings.public_host}"
+    )
     print("\nStop with Ctrl+C.\n", flush=True)
 
 
@@ -101,12 +103,15 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(
-        prog="portal", description="Portal: a CSE member space served over SSH.",
+        prog="portal",
+        description="Portal: a CSE member space served over SSH.",
         epilog="Settings come from PORTAL_* environment variables or portal.toml in the data directory.",
     )
     parser.add_argument("--data-dir", help="data directory (default ./var, or PORTAL_DATA_DIR)")
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="start the SSH server (creates the database on first start)")
+    serve = sub.add_parser(
+        "serve", help="start the SSH server (creates the database on first start)"
+    )
     serve.add_argument("--port", type=int, help="TCP port (default 2222, or PORTAL_PORT)")
     serve.add_argument("--host", help="listen address (default 0.0.0.0, or PORTAL_HOST)")
     serve.set_defaults(func=cmd_serve)
@@ -126,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {k: getattr(args, k, None) for k in ("data_dir", "port", "host")}
     settings = load_settings(**overrides)
     logging.basicConfig(
-        level=settings.log_level, stream=sys.stderr,
+        level=settings.log_level,
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("asyncssh").setLevel(logging.WARNING)

@@ -46,10 +46,10 @@ def recent(
     db: Database, *, organization_id: int | None = None, limit: int = 100
 ) -> list[AuditEntry]:
     """The latest entries, newest first; one organization's when given."""
-    where, params = ("WHERE organization_id = ?", [organization_id]) if organization_id else ("", [])
+    where, params = (
+        ("WHERE organization_id = ?", [organization_id]) if organization_id else ("", [])
+    )
     rows = db.execute(
         f"SELECT * FROM audit_log {where} ORDER BY id DESC LIMIT ?", [*params, limit]
     ).fetchall()
-    return [
-        AuditEntry(**{**dict(r), "details": json.loads(r["details"] or "{}")}) for r in rows
-    ]
+    return [AuditEntry(**{**dict(r), "details": json.loads(r["details"] or "{}")}) for r in rows]

@@ -93,8 +93,17 @@ def create_member(
     cur = db.execute(
         "INSERT INTO members (organization_id, login, first_name, last_name, org_email, role,"
         " status, language, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [organization_id, login, first_name, last_name, org_email, role, status, language,
-         password_hash],
+        [
+            organization_id,
+            login,
+            first_name,
+            last_name,
+            org_email,
+            role,
+            status,
+            language,
+            password_hash,
+        ],
     )
     return int(cur.lastrowid or 0)
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
@@ -30,7 +31,7 @@ LANGUAGES: dict[str, str] = {"fr": "Français", "en": "English"}
 DEFAULT_LANGUAGE = "fr"
 _LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 _LOCALE_DIR = Path(__file__).parent / "locales"
-PARIS = "Europe/Paris"
+PARIS = ZoneInfo("Europe/Paris")
 
 
 @cache
@@ -44,10 +45,10 @@ def _catalog(language: str) -> dict[str, str | tuple[str, ...]]:
         for message in catalog:
             if not message.id or not message.string or message.fuzzy:
                 continue
-            if isinstance(message.id, tuple):
-                messages[message.id[0]] = tuple(message.string)
+            if isinstance(message.id, (tuple, list)):
+                messages[str(message.id[0])] = tuple(str(s) for s in message.string)
             else:
-                messages[message.id] = message.string
+                messages[str(message.id)] = str(message.string)
     return messages
 
 

@@ -33,15 +33,19 @@ class HomeScreen(PortalScreen):
                 _("Hello {name}!", name=member.first_name), id="greeting", classes="heading"
             )
             yield Static(
-                _("Welcome to the member space of {organization}.",
-                  organization=member.organization_name),
+                _(
+                    "Welcome to the member space of {organization}.",
+                    organization=member.organization_name,
+                ),
                 id="organization",
             )
             options = [
                 Option(f"{_(s.label)}\n[dim]{_(s.help)}[/dim]", id=s.id)
                 for s in sections_for(member)
             ]
-            options.append(Option(f"{_('Log out')}\n[dim]{_('End this session')}[/dim]", id="logout"))
+            options.append(
+                Option(f"{_('Log out')}\n[dim]{_('End this session')}[/dim]", id="logout")
+            )
             yield OptionList(*options, id="menu")
 
     def on_mount(self) -> None:

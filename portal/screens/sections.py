@@ -39,7 +39,9 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section(
-        "account", N_("My account"), N_("Name, login, password, two-factor authentication, language"),
+        "account",
+        N_("My account"),
+        N_("Name, login, password, two-factor authentication, language"),
         "portal.screens.account:AccountScreen",
     ),
 )

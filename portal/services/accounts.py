@@ -14,7 +14,9 @@ from portal.services.passwords import hash_password, needs_rehash, verify_passwo
 __all__ = ["Member", "check_password", "get_member", "set_language"]
 
 
-def check_password(db: Database, login: str, password: str, *, ip: str | None = None) -> Member | None:
+def check_password(
+    db: Database, login: str, password: str, *, ip: str | None = None
+) -> Member | None:
     """Verify a login and password; the member if they may enter, else None.
 
     Unknown logins are verified against a dummy hash so the answer takes the same time.
@@ -26,8 +28,12 @@ def check_password(db: Database, login: str, password: str, *, ip: str | None = 
     ok = verify_password(stored, password)
     if member is None or not ok or member.status != "active":
         audit.record(
-            db, "auth.password_failed", actor_id=member.id if member else None,
-            organization_id=member.organization_id if member else None, target=login[:64], ip=ip,
+            db,
+            "auth.password_failed",
+            actor_id=member.id if member else None,
+            organization_id=member.organization_id if member else None,
+            target=login[:64],
+            ip=ip,
         )
         return None
     if stored and needs_rehash(stored):
@@ -46,8 +52,13 @@ def set_language(db: Database, member: Member, language: str) -> Member:
         raise ValueError(language)
     with transaction(db):
         members_data.set_language(db, member.id, language)
-        audit.record(db, "account.language", actor_id=member.id,
-                     organization_id=member.organization_id, language=language)
+        audit.record(
+            db,
+            "account.language",
+            actor_id=member.id,
+            organization_id=member.organization_id,
+            language=language,
+        )
     updated = members_data.get_member(db, member.id)
     assert updated is not None
     return updated

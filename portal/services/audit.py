@@ -32,11 +32,18 @@ def record(
     if leaked:
         raise ValueError(f"secrets must not be audited: {sorted(leaked)}")
     return audit_data.append(
-        db, action, actor_id=actor_id, organization_id=organization_id, target=target, ip=ip,
+        db,
+        action,
+        actor_id=actor_id,
+        organization_id=organization_id,
+        target=target,
+        ip=ip,
         details=details,
     )
 
 
-def recent(db: Database, *, organization_id: int | None = None, limit: int = 100) -> list[AuditEntry]:
+def recent(
+    db: Database, *, organization_id: int | None = None, limit: int = 100
+) -> list[AuditEntry]:
     """Latest entries, newest first (one organization's for a manager)."""
     return audit_data.recent(db, organization_id=organization_id, limit=limit)

@@ -64,9 +64,15 @@ def seed(db: Database) -> list[DemoLogin]:
         for demo in DEMO_LOGINS:
             first, last, email, language = _PEOPLE[demo.login]
             ids[demo.login] = members_data.create_member(
-                db, organization_id=orgs[demo.organization], login=demo.login,
-                first_name=first, last_name=last, org_email=email,
-                password_hash=hash_password(demo.password), role=demo.role, language=language,
+                db,
+                organization_id=orgs[demo.organization],
+                login=demo.login,
+                first_name=first,
+                last_name=last,
+                org_email=email,
+                password_hash=hash_password(demo.password),
+                role=demo.role,
+                language=language,
             )
         for seeder in _seeders():
             seeder(db, orgs, ids)

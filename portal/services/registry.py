@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import importlib
 
-FEATURE_MODULES: list[str] = []
+FEATURE_MODULES: list[str] = [
+]
 """Modules imported at start (e.g. ``portal.services.shop_demo``)."""
 
 

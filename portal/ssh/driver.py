@@ -9,6 +9,7 @@ thread: the SSH session feeds it the channel's text (``feed``) and size changes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -53,10 +54,8 @@ class SessionParser(XTermParser):
     def release(self) -> None:
         """Drop the cache and the generator so nothing of the session stays reachable."""
         self._parse_extended_key.cache_clear()  # type: ignore[attr-defined]
-        try:
+        with contextlib.suppress(RuntimeError, ValueError):
             self._gen.close()
-        except (RuntimeError, ValueError):
-            pass
 
 
 class SSHDriver(Driver):

@@ -1,8 +1,8 @@
 """`make bench`: run the benchmarks by hand; they print figures, they assert nothing.
 
-    python -m tests.bench            # every benchmark
-    python -m tests.bench ssh        # sessions: memory, first frame, keystrokes
-    python -m tests.bench checkout   # checkouts per second, order history latency
+python -m tests.bench            # every benchmark
+python -m tests.bench ssh        # sessions: memory, first frame, keystrokes
+python -m tests.bench checkout   # checkouts per second, order history latency
 """
 
 from __future__ import annotations

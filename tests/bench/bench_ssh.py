@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import pty
 import random
@@ -67,12 +68,19 @@ class Client:
     async def open(self) -> float:
         """Log in and wait for the first full frame; returns seconds from auth to frame."""
         self.conn = await asyncssh.connect(
-            "127.0.0.1", self.port, username="alice", password=PASSWORD, known_hosts=None,
-            preferred_auth="keyboard-interactive", client_keys=None, agent_path=None,
+            "127.0.0.1",
+            self.port,
+            username="alice",
+            password=PASSWORD,
+            known_hosts=None,
+            preferred_auth="keyboard-interactive",
+            client_keys=None,
+            agent_path=None,
         )
         t0 = time.perf_counter()
-        self.process = await self.conn.create_process(term_type="xterm-256color",
-                                                      term_size=(80, 24), encoding="utf-8")
+        self.process = await self.conn.create_process(
+            term_type="xterm-256color", term_size=(80, 24), encoding="utf-8"
+        )
         asyncio.get_running_loop().create_task(self._pump())
         while FRAME_END not in self.buffer:
             self.output.clear()
@@ -103,12 +111,29 @@ class Client:
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, PORTAL_MAX_SESSIONS="2000", PORTAL_MAX_SESSIONS_PER_IP="2000",
-               PORTAL_LOG_LEVEL="WARNING")
+    env = dict(
+        os.environ,
+        PORTAL_MAX_SESSIONS="2000",
+        PORTAL_MAX_SESSIONS_PER_IP="2000",
+        PORTAL_LOG_LEVEL="WARNING",
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "portal", "--data-dir", str(data_dir), "serve", "--host",
-         "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "portal",
+            "--data-dir",
+            str(data_dir),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -127,20 +152,25 @@ def process_per_session_kib(data_dir: Path, count: int) -> float:
         master, slave = pty.openpty()
         os.set_blocking(master, False)
         env = dict(os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24")
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "tests.bench.standalone_app", str(data_dir), "alice"],
-            stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env, start_new_session=True,
-        ))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.bench.standalone_app", str(data_dir), "alice"],
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+            )
+        )
         os.close(slave)
         masters.append(master)
     seen = [b""] * count
     deadline = time.time() + 120
     while time.time() < deadline and not all(FRAME_END.encode() in s for s in seen):
         for i, m in enumerate(masters):
-            try:
+            with contextlib.suppress(BlockingIOError, OSError):
                 seen[i] = (seen[i] + os.read(m, 65536))[-8192:]
-            except (BlockingIOError, OSError):
-                pass
         time.sleep(0.05)
     time.sleep(1.0)
     sizes = [pss_kib(p.pid) for p in procs]
@@ -151,8 +181,10 @@ def process_per_session_kib(data_dir: Path, count: int) -> float:
         p.wait(10)
     for m in masters:
         os.close(m)
-    print(f"  process per session: {count} processes, PSS avg {statistics.mean(sizes)/1024:.1f} MiB"
-          f" (RSS avg {statistics.mean(rss)/1024:.1f} MiB)")
+    print(
+        f"  process per session: {count} processes, PSS avg {statistics.mean(sizes) / 1024:.1f} MiB"
+        f" (RSS avg {statistics.mean(rss) / 1024:.1f} MiB)"
+    )
     return statistics.mean(sizes)
 
 
@@ -181,14 +213,18 @@ async def run_all(args: argparse.Namespace, data_dir: Path, port: int, pid: int)
         c = Client(port)
         lone.append(await c.open())
         c.close()
-    print(f"first frame, lone session ({args.lone} runs): p50 {pct(lone, 50)*1000:.0f} ms,"
-          f" p99 {pct(lone, 99)*1000:.0f} ms   (target p50 < 150 ms)")
+    print(
+        f"first frame, lone session ({args.lone} runs): p50 {pct(lone, 50) * 1000:.0f} ms,"
+        f" p99 {pct(lone, 99) * 1000:.0f} ms   (target p50 < 150 ms)"
+    )
 
     # 2. First frame, N connecting at once.
     burst_clients = [Client(port) for _ in range(args.burst)]
     burst = await asyncio.gather(*(c.open() for c in burst_clients))
-    print(f"first frame, {args.burst} connecting at once: p50 {pct(burst, 50)*1000:.0f} ms,"
-          f" p99 {pct(burst, 99)*1000:.0f} ms")
+    print(
+        f"first frame, {args.burst} connecting at once: p50 {pct(burst, 50) * 1000:.0f} ms,"
+        f" p99 {pct(burst, 99) * 1000:.0f} ms"
+    )
     for c in burst_clients:
         c.close()
     await asyncio.sleep(2.0)
@@ -203,8 +239,10 @@ async def run_all(args: argparse.Namespace, data_dir: Path, port: int, pid: int)
     await asyncio.sleep(3.0)
     loaded = rss_kib(pid)
     per_session = (loaded - base) / args.idle
-    print(f"server RSS: {base/1024:.1f} MiB before, {loaded/1024:.1f} MiB with {args.idle} idle"
-          f" sessions -> {per_session/1024:.2f} MiB per idle session   (target <= 4 MiB)")
+    print(
+        f"server RSS: {base / 1024:.1f} MiB before, {loaded / 1024:.1f} MiB with {args.idle} idle"
+        f" sessions -> {per_session / 1024:.2f} MiB per idle session   (target <= 4 MiB)"
+    )
 
     # 4. Keystroke latency while `active` sessions each type one key per second.
     active = idle[: args.active]
@@ -221,16 +259,20 @@ async def run_all(args: argparse.Namespace, data_dir: Path, port: int, pid: int)
             await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
 
     await asyncio.gather(*(typist(c) for c in active))
-    print(f"keystroke to screen, {len(active)} sessions typing 1 key/s for {args.seconds} s"
-          f" ({len(latencies)} keys): p50 {pct(latencies, 50)*1000:.1f} ms,"
-          f" p99 {pct(latencies, 99)*1000:.1f} ms   (target p99 < 50 ms)")
+    print(
+        f"keystroke to screen, {len(active)} sessions typing 1 key/s for {args.seconds} s"
+        f" ({len(latencies)} keys): p50 {pct(latencies, 50) * 1000:.1f} ms,"
+        f" p99 {pct(latencies, 99) * 1000:.1f} ms   (target p99 < 50 ms)"
+    )
     for c in idle:
         c.close()
 
     # 5. The classic way: one process per session.
     per_process = process_per_session_kib(data_dir, args.processes)
-    print(f"ratio: one process per session costs {per_process / max(per_session, 1):.1f}x"
-          f" the memory of a session in the shared process   (target >= 10x)")
+    print(
+        f"ratio: one process per session costs {per_process / max(per_session, 1):.1f}x"
+        f" the memory of a session in the shared process   (target >= 10x)"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

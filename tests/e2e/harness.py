@@ -96,6 +96,7 @@ class Terminal:
 
     async def wait_until(self, predicate: Any, timeout: float = WAIT) -> None:
         """Wait until ``predicate(self)`` is true (re-checked after every output)."""
+
         async def loop() -> None:
             while not predicate(self):
                 if self.closed:
@@ -140,9 +141,15 @@ async def connect(
     answerer = Answerer(password, codes)
     conn = await asyncio.wait_for(
         asyncssh.connect(
-            "127.0.0.1", port, username=login, known_hosts=None,
-            client_factory=lambda: answerer, preferred_auth=kwargs.pop("preferred_auth", "keyboard-interactive"),
-            client_keys=kwargs.pop("client_keys", None), agent_path=None, **kwargs,
+            "127.0.0.1",
+            port,
+            username=login,
+            known_hosts=None,
+            client_factory=lambda: answerer,
+            preferred_auth=kwargs.pop("preferred_auth", "keyboard-interactive"),
+            client_keys=kwargs.pop("client_keys", None),
+            agent_path=None,
+            **kwargs,
         ),
         WAIT,
     )
@@ -150,8 +157,11 @@ async def connect(
 
 
 async def open_terminal(
-    conn: asyncssh.SSHClientConnection, cols: int = 80, rows: int = 24,
-    env: dict[str, str] | None = None, term: str = "xterm-256color",
+    conn: asyncssh.SSHClientConnection,
+    cols: int = 80,
+    rows: int = 24,
+    env: dict[str, str] | None = None,
+    term: str = "xterm-256color",
 ) -> Terminal:
     """Open a shell with a PTY and start rendering it."""
     process = await conn.create_process(

@@ -25,19 +25,39 @@ def _askpass(tmp_path: Path, answer: str) -> Path:
 
 
 async def _run_ssh(server: PortalServer, tmp_path: Path, login: str, answer: str):  # type: ignore[no-untyped-def]
-    env = dict(os.environ, SSH_ASKPASS=str(_askpass(tmp_path, answer)),
-               SSH_ASKPASS_REQUIRE="force", DISPLAY=":0", TERM="xterm-256color")
+    env = dict(
+        os.environ,
+        SSH_ASKPASS=str(_askpass(tmp_path, answer)),
+        SSH_ASKPASS_REQUIRE="force",
+        DISPLAY=":0",
+        TERM="xterm-256color",
+    )
     return await asyncio.create_subprocess_exec(
-        "ssh", "-tt", "-p", str(server.port), "-F", "/dev/null",
-        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "PreferredAuthentications=keyboard-interactive", "-o", "LogLevel=ERROR",
+        "ssh",
+        "-tt",
+        "-p",
+        str(server.port),
+        "-F",
+        "/dev/null",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "PreferredAuthentications=keyboard-interactive",
+        "-o",
+        "LogLevel=ERROR",
         f"{login}@127.0.0.1",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
     )
 
 
-async def test_openssh_password_prompt_then_home_then_ctrl_q(server: PortalServer, tmp_path: Path) -> None:
+async def test_openssh_password_prompt_then_home_then_ctrl_q(
+    server: PortalServer, tmp_path: Path
+) -> None:
     proc = await _run_ssh(server, tmp_path, "alice", "Soleil-Vert-2026!")
     assert proc.stdout is not None and proc.stdin is not None
     screen = pyte.Screen(80, 24)
@@ -56,7 +76,9 @@ async def test_openssh_password_prompt_then_home_then_ctrl_q(server: PortalServe
     assert await asyncio.wait_for(proc.wait(), 20) == 0
 
 
-async def test_openssh_wrong_password_is_permission_denied(server: PortalServer, tmp_path: Path) -> None:
+async def test_openssh_wrong_password_is_permission_denied(
+    server: PortalServer, tmp_path: Path
+) -> None:
     proc = await _run_ssh(server, tmp_path, "alice", "wrong-password-here")
     _out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 255

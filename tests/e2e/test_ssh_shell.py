@@ -60,7 +60,9 @@ async def test_resize_relays_the_screen(server: PortalServer) -> None:
     who = "Alice Martin · CSE Démo"
     assert term.line(0).rstrip().endswith(who) and len(term.line(0).rstrip()) <= 80
     term.resize(120, 40)
-    await term.wait_until(lambda t: len(t.line(0).rstrip()) > 100 and t.line(0).rstrip().endswith(who))
+    await term.wait_until(
+        lambda t: len(t.line(0).rstrip()) > 100 and t.line(0).rstrip().endswith(who)
+    )
     await term.wait_until(lambda t: "Se déconnecter" in t.line(39))
 
 
@@ -124,9 +126,11 @@ async def test_closed_sessions_leave_no_app_alive(server: PortalServer) -> None:
         else:
             conn.close()  # the client vanishes
             await conn.wait_closed()
+
     async def drained() -> None:
         while server.runtime.registry.sessions:
             await asyncio.sleep(0)
+
     await asyncio.wait_for(drained(), 10)
     assert live_apps() == before == 0
 
@@ -200,8 +204,11 @@ async def test_exec_forwarding_and_agent_are_refused(server: PortalServer) -> No
 
 @pytest.mark.parametrize(
     "option",
-    [{"kex_algs": ["diffie-hellman-group14-sha1"]}, {"encryption_algs": ["aes128-ctr"], "mac_algs": ["hmac-sha1"]},
-     {"encryption_algs": ["aes128-cbc"]}],
+    [
+        {"kex_algs": ["diffie-hellman-group14-sha1"]},
+        {"encryption_algs": ["aes128-ctr"], "mac_algs": ["hmac-sha1"]},
+        {"encryption_algs": ["aes128-cbc"]},
+    ],
 )
 async def test_weak_algorithms_are_refused(server: PortalServer, option) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises((asyncssh.KeyExchangeFailed, asyncssh.DisconnectError, ValueError)):
@@ -224,7 +231,9 @@ async def test_client_that_stops_reading_is_dropped(tmp_path) -> None:  # type: 
         for width in range(60, 120, 5):
             process.change_terminal_size(width, 30)
         await asyncio.wait_for(process.wait_closed(), 10)
+
         async def drained() -> None:
             while server.runtime.registry.sessions:
                 await asyncio.sleep(0)
+
         await asyncio.wait_for(drained(), 10)

@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SQL = re.compile(r"\.execute(script|many)?\(|SELECT .+ FROM |INSERT INTO |UPDATE \w+ SET |DELETE FROM ")
+SQL = re.compile(
+    r"\.execute(script|many)?\(|SELECT .+ FROM |INSERT INTO |UPDATE \w+ SET |DELETE FROM "
+)
 
 
 def test_services_and_data_never_import_textual() -> None:
@@ -32,7 +34,13 @@ def test_services_and_data_never_import_textual() -> None:
 def test_sql_lives_in_the_data_layer_only() -> None:
     """Screens, widgets, services and the SSH layer never hold SQL: it lives in portal/data."""
     offenders = []
-    for folder in ("portal/screens", "portal/widgets", "portal/services", "portal/ssh", "portal/app.py"):
+    for folder in (
+        "portal/screens",
+        "portal/widgets",
+        "portal/services",
+        "portal/ssh",
+        "portal/app.py",
+    ):
         paths = [ROOT / folder] if folder.endswith(".py") else (ROOT / folder).rglob("*.py")
         for path in paths:
             text = path.read_text()

@@ -98,7 +98,9 @@ def test_check_password_only_lets_active_members_in(db: Database) -> None:
 
 
 def test_settings_from_env_and_toml(tmp_path: Path) -> None:
-    (tmp_path / "portal.toml").write_text('port = 2300\nidle_timeout = 60\nguest_username = "invite"\n')
+    (tmp_path / "portal.toml").write_text(
+        'port = 2300\nidle_timeout = 60\nguest_username = "invite"\n'
+    )
     s = load_settings(environ={"PORTAL_DATA_DIR": str(tmp_path), "PORTAL_PORT": "2400"})
     assert s.port == 2400  # the environment wins over the file
     assert s.idle_timeout == 60

@@ -15,7 +15,9 @@ KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 def _msgids() -> set[tuple[str, str]]:
     found = set()
     for filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT / "portal"), method_map=[("**.py", "python")], keywords=KEYWORDS,
+        str(ROOT / "portal"),
+        method_map=[("**.py", "python")],
+        keywords=KEYWORDS,
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:
@@ -25,7 +27,9 @@ def _msgids() -> set[tuple[str, str]]:
 
 def test_every_message_has_a_french_translation() -> None:
     catalog = _catalog("fr")
-    missing = sorted(f"{filename}: {msgid!r}" for msgid, filename in _msgids() if msgid not in catalog)
+    missing = sorted(
+        f"{filename}: {msgid!r}" for msgid, filename in _msgids() if msgid not in catalog
+    )
     assert missing == [], "untranslated:\n" + "\n".join(missing)
 
 
@@ -37,9 +41,15 @@ def test_money_is_formatted_per_locale() -> None:
 
 def test_french_plural_treats_zero_and_one_as_singular() -> None:
     t = get_translator("fr")
-    one = t.ngettext("Session closed after {n} minute without activity.",
-                     "Session closed after {n} minutes without activity.", 1)
-    many = t.ngettext("Session closed after {n} minute without activity.",
-                      "Session closed after {n} minutes without activity.", 5)
+    one = t.ngettext(
+        "Session closed after {n} minute without activity.",
+        "Session closed after {n} minutes without activity.",
+        1,
+    )
+    many = t.ngettext(
+        "Session closed after {n} minute without activity.",
+        "Session closed after {n} minutes without activity.",
+        5,
+    )
     assert one == "Session fermée après 1 minute d'inactivité."
     assert many == "Session fermée après 5 minutes d'inactivité."

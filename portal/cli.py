@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
 import signal
 import sqlite3
 import sys
@@ -31,28 +33,67 @@ def _print_logins(settings: Settings, port: int) -> None:
     print("\nStop with Ctrl+C.\n", flush=True)
 
 
-async def _serve(settings: Settings) -> None:
+async def _serve(settings: Settings, *, reuse_port: bool = False, announce: bool = True) -> None:
     from portal.ssh.server import PortalServer
 
     services = make_services(settings)
     server = PortalServer(services)
-    await server.start()
-    _print_logins(settings, server.port)
+    await server.start(reuse_port=reuse_port)
+    if announce:
+        _print_logins(settings, server.port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    logging.getLogger("portal").info("shutting down")
+    logging.getLogger("portal").info("shutting down (pid %d)", os.getpid())
     await server.close()
     services.close()
 
 
+def _serve_workers(settings: Settings, count: int) -> int:
+    """Fork ``count`` worker processes that share the port through SO_REUSEPORT.
+
+    Each worker is a whole server (its own event loop, sessions and database threads);
+    SQLite in WAL mode serves them all. The parent only waits and forwards signals.
+    """
+    children: list[int] = []
+    for index in range(count):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            code = 0
+            try:
+                asyncio.run(_serve(settings, reuse_port=True, announce=index == 0))
+            except BaseException:
+                logging.getLogger("portal").exception("worker %d failed", index)
+                code = 1
+            os._exit(code)
+        children.append(pid)
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    status = 0
+    for child in children:
+        _pid, code = os.waitpid(child, 0)
+        status = status or os.waitstatus_to_exitcode(code)
+    return status
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """Create the database on first start, then serve."""
+    """Create the database on first start, then serve (in one or several processes)."""
     created = init_database(settings)
     if created:
         print(f"Created {settings.db_path} with demo data.")
+    from portal.ssh.hostkey import load_or_create_host_key
+
+    load_or_create_host_key(settings.host_key_path)  # once, before any worker starts
+    if settings.workers > 1:
+        return _serve_workers(settings, settings.workers)
     asyncio.run(_serve(settings))
     return 0
 
@@ -114,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, help="TCP port (default 2222, or PORTAL_PORT)")
     serve.add_argument("--host", help="listen address (default 0.0.0.0, or PORTAL_HOST)")
+    serve.add_argument(
+        "--workers", type=int, help="processes sharing the port (default 1, or PORTAL_WORKERS)"
+    )
     serve.set_defaults(func=cmd_serve)
     init = sub.add_parser("init", help="create and migrate the database")
     init.add_argument("--empty", action="store_true", help="do not add demo data")
@@ -128,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `portal` console script."""
     args = build_parser().parse_args(argv)
-    overrides = {k: getattr(args, k, None) for k in ("data_dir", "port", "host")}
+    overrides = {k: getattr(args, k, None) for k in ("data_dir", "port", "host", "workers")}
     settings = load_settings(**overrides)
     logging.basicConfig(
         level=settings.log_level,

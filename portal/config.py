@@ -41,6 +41,8 @@ class Settings:
     """Reserved username that opens the guest entry without a password."""
     default_language: str = "fr"
     """Language of members who have not chosen one, and of the guest entry."""
+    workers: int = 1
+    """SSH worker processes sharing the port (SO_REUSEPORT); one per core is typical."""
     db_threads: int = 4
     """Worker threads (each with its own SQLite connection) for database work."""
     write_buffer_limit: int = 2 * 1024 * 1024

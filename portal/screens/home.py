@@ -1,4 +1,8 @@
-"""The home screen: a greeting and the menu of sections."""
+"""The home screen: a greeting, the menu of sections and what the highlighted one does.
+
+One line per section keeps every entry visible at 80x24; management sections are
+grouped under their own heading for managers; digits open a section directly.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,47 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from portal.i18n import _
 from portal.screens.base import PortalScreen
-from portal.screens.sections import sections_for
+from portal.screens.sections import Section, sections_for
+
+MANAGEMENT_ROLES = ("manager", "admin")
 
 
 class HomeScreen(PortalScreen):
     """Where a member lands after logging in."""
 
+    CSS_PATH = "../styles/home.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "app.logout", "Log out", id="home.logout", show=True),
+        Binding("enter", "open", "Open", id="home.open", priority=True),
+        Binding("1", "open_number(1)", "Go to", key_display="1-9", id="home.open_1"),
+        *[
+            Binding(str(n), f"open_number({n})", "Go to", id=f"home.open_{n}", show=False)
+            for n in range(2, 10)
+        ],
+        Binding("ctrl+q", "app.logout", "Log out", id="home.logout"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Home has nothing to go back to: hide "Back" from its footer."""
+        return action != "back"
 
     def screen_title(self) -> str:
         return _("Home")
+
+    def _member_sections(self) -> list[Section]:
+        return [s for s in sections_for(self.portal.member) if "member" in s.roles]
+
+    def _management_sections(self) -> list[Section]:
+        return [s for s in sections_for(self.portal.member) if "member" not in s.roles]
+
+    def ordered_sections(self) -> list[Section]:
+        """Sections in menu order: the member space first, then management."""
+        return self._member_sections() + self._management_sections()
 
     def compose_body(self) -> ComposeResult:
         member = self.portal.member
@@ -39,25 +66,63 @@ class HomeScreen(PortalScreen):
                 ),
                 id="organization",
             )
-            options = [
-                Option(f"{_(s.label)}\n[dim]{_(s.help)}[/dim]", id=s.id)
-                for s in sections_for(member)
-            ]
-            options.append(
-                Option(f"{_('Log out')}\n[dim]{_('End this session')}[/dim]", id="logout")
-            )
-            yield OptionList(*options, id="menu")
+            with Horizontal(id="home-body"):
+                options: list[Option | None] = []
+                number = 0
+                for group, sections in (
+                    (None, self._member_sections()),
+                    (_("Management"), self._management_sections()),
+                ):
+                    if not sections:
+                        continue
+                    if group is not None:
+                        options.append(None)
+                        options.append(Option(f"[b]{group}[/b]", id="group", disabled=True))
+                    for section in sections:
+                        number += 1
+                        key = f"{number} " if number < 10 else "  "
+                        options.append(Option(f"{key}{_(section.label)}", id=section.id))
+                options.append(None)
+                options.append(Option(f"  {_('Log out')}", id="logout"))
+                yield OptionList(*options, id="menu")
+                yield Static("", id="menu-help")
 
     def on_mount(self) -> None:
-        self.query_one("#menu", OptionList).focus()
+        menu = self.query_one("#menu", OptionList)
+        menu.focus()
+        menu.highlighted = 0
+
+    @on(OptionList.OptionHighlighted, "#menu")
+    def explain(self, event: OptionList.OptionHighlighted) -> None:
+        """Show what the highlighted section is for."""
+        help_text = _("End this session")
+        for section in self.ordered_sections():
+            if section.id == event.option.id:
+                help_text = _(section.help)
+        self.query_one("#menu-help", Static).update(help_text)
 
     @on(OptionList.OptionSelected, "#menu")
-    def open_section(self, event: OptionList.OptionSelected) -> None:
+    def open_selected(self, event: OptionList.OptionSelected) -> None:
         """Open the chosen section (or log out)."""
-        if event.option.id == "logout":
+        self._open(event.option.id)
+
+    def action_open(self) -> None:
+        """Open the highlighted entry."""
+        menu = self.query_one("#menu", OptionList)
+        if menu.highlighted is not None:
+            self._open(menu.get_option_at_index(menu.highlighted).id)
+
+    def action_open_number(self, number: int) -> None:
+        """Open the n-th section (keys 1 to 9)."""
+        sections = self.ordered_sections()
+        if 1 <= number <= len(sections):
+            self._open(sections[number - 1].id)
+
+    def _open(self, option_id: str | None) -> None:
+        if option_id == "logout":
             self.portal.action_logout()
             return
-        for section in sections_for(self.portal.member):
-            if section.id == event.option.id:
+        for section in self.ordered_sections():
+            if section.id == option_id:
                 self.app.push_screen(section.make_screen())
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,11 +16,31 @@ from portal.data.db import connect
 from portal.services.runtime import Services, init_database, make_services
 
 
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database with demo data, made once per test run.
+
+    Seeding hashes every demo password with argon2 (deliberately slow) and fills the
+    catalog and wallets; each test gets a byte copy of this file instead.
+    """
+    data_dir = tmp_path_factory.mktemp("demo-template")
+    template = load_settings(environ={}, data_dir=data_dir)
+    init_database(template)  # closes its connection: the WAL is folded into the file
+    return template.db_path
+
+
+def fresh_data_dir(data_dir: Path, demo_database: Path) -> None:
+    """Make ``data_dir`` a data directory holding a private copy of the demo database."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(demo_database, data_dir / "portal.db")
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, demo_database: Path) -> Settings:
     """Settings pointing at a fresh data directory, with demo data created."""
     s = load_settings(environ={}, data_dir=tmp_path / "data", port=0, host="127.0.0.1")
-    init_database(s)
+    fresh_data_dir(s.data_dir, demo_database)
+    init_database(s)  # applies nothing, seeds nothing: proves the copy is complete
     return s
 
 

@@ -22,12 +22,19 @@ from portal.screens.sections import Section, sections_for
 MANAGEMENT_ROLES = ("manager", "admin")
 
 
+class SectionMenu(OptionList):
+    """The menu; it owns Enter so keys typed ahead (End, then Enter) apply in order."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Open", id="home.open"),
+    ]
+
+
 class HomeScreen(PortalScreen):
     """Where a member lands after logging in."""
 
     CSS_PATH = "../styles/home.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", id="home.open", priority=True),
         Binding("1", "open_number(1)", "Go to", key_display="1-9", id="home.open_1"),
         *[
             Binding(str(n), f"open_number({n})", "Go to", id=f"home.open_{n}", show=False)
@@ -84,7 +91,7 @@ class HomeScreen(PortalScreen):
                         options.append(Option(f"{key}{_(section.label)}", id=section.id))
                 options.append(None)
                 options.append(Option(f"  {_('Log out')}", id="logout"))
-                yield OptionList(*options, id="menu")
+                yield SectionMenu(*options, id="menu")
                 yield Static("", id="menu-help")
 
     def on_mount(self) -> None:
@@ -105,12 +112,6 @@ class HomeScreen(PortalScreen):
     def open_selected(self, event: OptionList.OptionSelected) -> None:
         """Open the chosen section (or log out)."""
         self._open(event.option.id)
-
-    def action_open(self) -> None:
-        """Open the highlighted entry."""
-        menu = self.query_one("#menu", OptionList)
-        if menu.highlighted is not None:
-            self._open(menu.get_option_at_index(menu.highlighted).id)
 
     def action_open_number(self, number: int) -> None:
         """Open the n-th section (keys 1 to 9)."""

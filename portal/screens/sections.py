@@ -44,6 +44,7 @@ SECTIONS: tuple[Section, ...] = (
         N_("Name, login, password, two-factor authentication, language"),
         "portal.screens.account:AccountScreen",
     ),
+    Section("contact", N_("Contact details & preferences"), N_("Communication email, postal address, newsletter, language"), "portal.screens.contact:ContactScreen"),
 )
 """Every section; features append theirs in menu order."""
 

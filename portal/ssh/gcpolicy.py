@@ -9,9 +9,10 @@ scanning them again and again finds nothing.
 The policy: freeze (``gc.freeze``) what exists once the server has started and, shortly
 after sessions open, their long-lived objects, so routine collections only look at young
 objects. Frozen objects are still freed by reference counting; only the reference
-cycles of closed sessions wait for ``reclaim``: a full collection that runs at once when
-no session is live, otherwise after enough sessions closed and not more often than
-``min_interval``. One bounded pause then replaces many unbounded ones.
+cycles of closed sessions wait for ``reclaim``: a full collection once
+``reclaim_after_closed`` sessions have closed (about 1 MiB each), at once when no session
+is live, otherwise not more often than ``min_interval``. One bounded, rare pause then
+replaces many unbounded ones.
 """
 
 from __future__ import annotations
@@ -75,11 +76,9 @@ class GcPolicy:
         if not self.active:
             return
         self.closed_since_reclaim += 1
-        overdue = (
-            self.closed_since_reclaim >= self.reclaim_after_closed
-            and time.monotonic() - self.last_reclaim >= self.min_interval
-        )
-        if live_sessions == 0 or overdue:
+        if self.closed_since_reclaim < self.reclaim_after_closed:
+            return
+        if live_sessions == 0 or time.monotonic() - self.last_reclaim >= self.min_interval:
             self.reclaim()
 
     def reclaim(self) -> None:

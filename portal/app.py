@@ -80,6 +80,8 @@ class SessionContext:
     member: Member
     ip: str | None = None
     session_id: str = field(default_factory=lambda: secrets.token_hex(8))
+    require_twofactor: bool = False
+    """The gate let in a manager or admin without 2FA: they must turn it on first."""
 
 
 class PortalApp(App[int]):
@@ -151,6 +153,16 @@ class PortalApp(App[int]):
         from portal.screens.home import HomeScreen
 
         self.title = _("Portal")
+        if self.session.require_twofactor:
+            # Nothing else until 2FA is on: that screen has no way back, and Home comes after.
+            from portal.screens.twofactor_setup import TwoFactorRequiredScreen
+
+            def enrolled(_result: object) -> None:
+                self.session.require_twofactor = False
+                self.push_screen(HomeScreen())
+
+            self.push_screen(TwoFactorRequiredScreen(), enrolled)
+            return
         self.push_screen(HomeScreen())
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -201,11 +213,12 @@ def make_app(
     ip: str | None = None,
     terminal: Any = None,
     terminal_info: TerminalInfo | None = None,
+    require_twofactor: bool = False,
 ) -> PortalApp:
     """The one app factory, used by the SSH server and the tests."""
     return PortalApp(
         services,
-        SessionContext(member=member, ip=ip),
+        SessionContext(member=member, ip=ip, require_twofactor=require_twofactor),
         terminal=terminal,
         terminal_info=terminal_info,
     )

@@ -11,6 +11,7 @@ that owns its own connection, and awaits the result.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import importlib
 import logging
 import pkgutil
@@ -156,9 +157,15 @@ class Store:
         return fn(self._db(), *args, **kwargs)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``fn(db, *args, **kwargs)`` in a worker thread and return its result."""
+        """Run ``fn(db, *args, **kwargs)`` in a worker thread and return its result.
+
+        The caller's context variables go along (``run_in_executor`` alone drops them),
+        so a service that translates a message speaks the session's language.
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, partial(self._call, fn, args, kwargs))
+        context = contextvars.copy_context()
+        call = partial(context.run, self._call, fn, args, kwargs)
+        return await loop.run_in_executor(self._executor, call)
 
     def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(db, ...)`` in a worker thread and wait (for code without a loop)."""

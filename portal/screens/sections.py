@@ -45,6 +45,12 @@ SECTIONS: tuple[Section, ...] = (
         "portal.screens.account:AccountScreen",
     ),
     Section("contact", N_("Contact details & preferences"), N_("Communication email, postal address, newsletter, language"), "portal.screens.contact:ContactScreen"),
+    Section("shop", N_("Shop"), N_("E-cards, cinema and leisure e-tickets, gifts at member prices"), "portal.screens.shop:ShopScreen"),
+    Section("basket", N_("Basket"), N_("What you are about to order, and what you save"), "portal.screens.basket:BasketScreen"),
+    Section("benefits", N_("My benefits"), N_("Subsidies and gift vouchers: what is left, until when"), "portal.screens.benefits:BenefitsScreen"),
+    Section("orders", N_("My latest orders"), N_("Order history, status, invoices, cancellation"), "portal.screens.orders:OrdersScreen"),
+    Section("manage_orders", N_("Orders to manage"), N_("Ship with a tracking number, cancel and refund"), "portal.screens.manage.orders:ManageOrdersScreen", roles=("manager", "admin")),
+    Section("manage_allocations", N_("Allocations"), N_("Give subsidies and vouchers, yearly renewal"), "portal.screens.manage.allocations:ManageAllocationsScreen", roles=("manager", "admin")),
 )
 """Every section; features append theirs in menu order."""
 

@@ -44,7 +44,7 @@ class SshKeysScreen(PortalScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "add", "Add key", id="ssh_keys.add"),
         Binding("a", "focus_add", "New key", id="ssh_keys.new"),
-        Binding("d,delete", "remove", "Remove", id="ssh_keys.remove"),
+        Binding("d,delete", "remove", "Delete", id="ssh_keys.remove"),
     ]
 
     def __init__(self) -> None:
@@ -187,7 +187,7 @@ class SshKeysScreen(PortalScreen):
             if answer:
                 self.remove_key(key.id)
 
-        self.app.push_screen(ConfirmDialog(question, _("Remove")), confirmed)
+        self.app.push_screen(ConfirmDialog(question, _("Delete")), confirmed)
 
     @work(exclusive=True, group="ssh-keys-remove")
     async def remove_key(self, key_id: int) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import importlib
 
 FEATURE_MODULES: list[str] = [
+    "portal.services.catalog_demo",
+    "portal.services.wallet_demo",
 ]
 """Modules imported at start (e.g. ``portal.services.shop_demo``)."""
 

@@ -51,7 +51,9 @@ async def test_two_workers_serve_members_and_stop_cleanly(tmp_path: Path) -> Non
         for who in (ALICE, BOB, ALICE, BOB):
             conn, _ = await connect(port, *who)
             terms.append((conn, await open_terminal(conn)))
-        for (_conn, term), greeting in zip(terms, ["Bonjour Alice", "Hello Bob", "Bonjour Alice", "Hello Bob"]):
+        for (_conn, term), greeting in zip(
+            terms, ["Bonjour Alice", "Hello Bob", "Bonjour Alice", "Hello Bob"], strict=True
+        ):
             await term.wait_for(greeting)
         for conn, _term in terms:
             conn.close()

@@ -160,3 +160,23 @@ def test_host_key_is_created_once_with_mode_0600(tmp_path: Path) -> None:
     load_or_create_host_key(path)
     assert fingerprint(path) == first
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_store_calls_speak_the_sessions_language(settings) -> None:  # type: ignore[no-untyped-def]
+    """A service translating a message in a worker thread uses the caller's language."""
+    from portal.i18n import _, use_language
+
+    store = Store(settings.db_path, threads=1)
+
+    def greet(db: Database) -> str:
+        return _("Log out")
+
+    async def in_session(language: str) -> str:
+        use_language(language)
+        return await store.run(greet)
+
+    try:
+        assert asyncio.run(in_session("en")) == "Log out"
+        assert asyncio.run(in_session("fr")) == "Se déconnecter"
+    finally:
+        store.close()

@@ -53,3 +53,22 @@ def test_french_plural_treats_zero_and_one_as_singular() -> None:
     )
     assert one == "Session fermée après 1 minute d'inactivité."
     assert many == "Session fermée après 5 minutes d'inactivité."
+
+
+def test_no_message_is_translated_two_ways() -> None:
+    """Catalogs are merged: one msgid with two French texts would make one area wrong."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, tuple[str, str]] = {}
+    conflicts = []
+    for po in sorted((ROOT / "portal/i18n/locales/fr").glob("*.po")):
+        with po.open("rb") as fh:
+            for message in read_po(fh):
+                if not message.id or not message.string:
+                    continue
+                msgid = str(message.id[0] if isinstance(message.id, (tuple, list)) else message.id)
+                text = str(message.string)
+                if msgid in seen and seen[msgid][1] != text:
+                    conflicts.append(f"{msgid!r}: {seen[msgid][0]}={seen[msgid][1]!r} vs {po.name}={text!r}")
+                seen.setdefault(msgid, (po.name, text))
+    assert conflicts == [], "\n".join(conflicts)

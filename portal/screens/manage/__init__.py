@@ -1,0 +1,1 @@
+"""Management screens (managers and admins)."""

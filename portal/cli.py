@@ -1,4 +1,4 @@
-"""The `portal` command: serve, init, demo, backup.
+"""The `portal` command: serve, init, demo, backup, renew.
 
 Also reachable as ``python -m portal`` and ``python server.py`` (which means ``serve``).
 """
@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from portal.config import Settings, load_settings
+from portal.renew import add_renew_command
 from portal.services import demo
 from portal.services.runtime import init_database, make_services
 
@@ -39,7 +40,10 @@ async def _serve(settings: Settings, *, reuse_port: bool = False, announce: bool
     services = make_services(settings)
     server = PortalServer(services)
     await server.start(reuse_port=reuse_port)
-    if announce:
+    if announce:  # the first (or only) worker: print once, resume work left by a restart
+        from portal.services import payments
+
+        await payments.runtime_for(services).confirmer.catch_up()
         _print_logins(settings, server.port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -166,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="write an online backup of the database")
     backup.add_argument("path", help="file to create")
     backup.set_defaults(func=cmd_backup)
+    add_renew_command(sub)
     return parser
 
 

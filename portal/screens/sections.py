@@ -51,6 +51,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("orders", N_("My latest orders"), N_("Order history, status, invoices, cancellation"), "portal.screens.orders:OrdersScreen"),
     Section("manage_orders", N_("Orders to manage"), N_("Ship with a tracking number, cancel and refund"), "portal.screens.manage.orders:ManageOrdersScreen", roles=("manager", "admin")),
     Section("manage_allocations", N_("Allocations"), N_("Give subsidies and vouchers, yearly renewal"), "portal.screens.manage.allocations:ManageAllocationsScreen", roles=("manager", "admin")),
+    Section("signups", N_("Sign-up requests"), N_("Validate or refuse the requests to join your organization"), "portal.screens.manage.signups:SignupsScreen", roles=("manager", "admin")),
 )
 """Every section; features append theirs in menu order."""
 

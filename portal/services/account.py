@@ -21,6 +21,7 @@ from portal.data.db import transaction
 from portal.data.members import Member
 from portal.i18n import get_translator
 from portal.services import audit, notifications, twofactor
+from portal.services.notifications import recipient_for
 from portal.services.password_policy import check_password_policy
 from portal.services.passwords import hash_password, verify_password
 
@@ -82,7 +83,7 @@ def change_password(db: Database, member: Member, current: str, new: str) -> Pas
         audit.record(db, "account.password_changed", actor_id=member.id,
                      organization_id=member.organization_id, target=member.login)
         notifications.enqueue(
-            db, to=member.org_email, member_id=member.id,
+            db, to=recipient_for(db, member.id), member_id=member.id,
             subject=t.gettext("Your Portal password was changed"),
             body=t.gettext(
                 "Hello {name},\n\nThe password of your Portal account ({login}) was just "

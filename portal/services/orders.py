@@ -37,6 +37,7 @@ from portal.data.orders import CardPayment, Order, OrderLine, OrderSummary
 from portal.data.wallet import LedgerEntry
 from portal.i18n import N_, get_translator
 from portal.services import audit, dispatch, notifications
+from portal.services.notifications import recipient_for
 from portal.services.wallet import KIND_LABELS, UserError
 
 log = logging.getLogger(__name__)
@@ -275,7 +276,7 @@ def validate(db: Database, order_id: int, *, settings: Settings, now: dt.datetim
         (outbox_dir(settings, member.login) / filename).write_bytes(pdf)
         orders_data.set_invoice_file(db, order_id, f"outbox/{filename}")
         notifications.enqueue(
-            db, to=member.org_email, member_id=member.id,
+            db, to=recipient_for(db, member.id), member_id=member.id,
             subject=t.gettext("Your order {number} is confirmed", number=detail.number),
             body=_confirmation_body(detail, member, t),
             attachments=[(filename, "application/pdf", pdf)],
@@ -383,7 +384,7 @@ def mark_shipped(db: Database, actor: Member, order_id: int, tracking_number: st
         if member is not None:
             t = get_translator(member.language)
             notifications.enqueue(
-                db, to=member.org_email, member_id=member.id,
+                db, to=recipient_for(db, member.id), member_id=member.id,
                 subject=t.gettext("Your order {number} has been shipped", number=order.number),
                 body="\n".join([
                     t.gettext("Hello {name},", name=member.first_name), "",
@@ -485,7 +486,7 @@ def cancel_order(
         if member is not None:
             t = get_translator(member.language)
             notifications.enqueue(
-                db, to=member.org_email, member_id=member.id,
+                db, to=recipient_for(db, member.id), member_id=member.id,
                 subject=t.gettext("Your order {number} is cancelled", number=order.number),
                 body="\n".join([
                     t.gettext("Hello {name},", name=member.first_name), "",

@@ -10,45 +10,73 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncssh
 
 from portal.config import Settings
-from portal.data.members import Member
 from portal.i18n import get_translator
-from portal.services import accounts
+from portal.services import gate
+from portal.services.gate import GatePolicy
+from portal.services.mailer import Mailer
 from portal.services.runtime import Services, SessionInfo
+from portal.ssh.auth import Gatekeeper, install_key_hook
+from portal.ssh.gcpolicy import GcPolicy
 from portal.ssh.hostkey import load_or_create_host_key
 from portal.ssh.session import PortalSession
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Modern algorithms only: no SHA-1 key exchange or MAC (Terrapin is fixed in asyncssh >= 2.14.2).
 KEX_ALGS = [
-    "curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256",
-    "ecdh-sha2-nistp384", "ecdh-sha2-nistp521", "diffie-hellman-group16-sha512",
-    "diffie-hellman-group18-sha512", "diffie-hellman-group14-sha256",
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "ecdh-sha2-nistp256",
+    "ecdh-sha2-nistp384",
+    "ecdh-sha2-nistp521",
+    "diffie-hellman-group16-sha512",
+    "diffie-hellman-group18-sha512",
+    "diffie-hellman-group14-sha256",
 ]
 ENCRYPTION_ALGS = [
-    "chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com",
-    "aes256-ctr", "aes192-ctr", "aes128-ctr",
+    "chacha20-poly1305@openssh.com",
+    "aes256-gcm@openssh.com",
+    "aes128-gcm@openssh.com",
+    "aes256-ctr",
+    "aes192-ctr",
+    "aes128-ctr",
 ]
 MAC_ALGS = [
-    "hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com",
-    "umac-128-etm@openssh.com", "hmac-sha2-256", "hmac-sha2-512",
+    "hmac-sha2-256-etm@openssh.com",
+    "hmac-sha2-512-etm@openssh.com",
+    "umac-128-etm@openssh.com",
+    "hmac-sha2-256",
+    "hmac-sha2-512",
 ]
-TOO_MANY = "Trop de sessions ouvertes, réessayez plus tard. / Too many sessions, please try again later."
+TOO_MANY = (
+    "Trop de sessions ouvertes, réessayez plus tard. / Too many sessions, please try again later."
+)
 
 
 @dataclass
 class SessionRegistry:
-    """Live connections and sessions of this process (for caps, sweeps and closing)."""
+    """Live connections and sessions of this process (for caps, sweeps and closing).
+
+    Its methods touch asyncssh channels and Textual apps, which belong to the event loop.
+    ``list_for`` and ``close_member_sessions`` may also be called from a database worker
+    thread (a service deactivating an account, say): they then hop onto the loop and wait.
+    """
 
     settings: Settings
     connections_by_ip: Counter[str] = field(default_factory=Counter)
     sessions: set[PortalSession] = field(default_factory=set)
+    gc: GcPolicy = field(default_factory=GcPolicy)
+    """When to freeze long-lived objects and reclaim closed sessions (see gcpolicy)."""
+    loop: asyncio.AbstractEventLoop | None = None
+    """The server's event loop (set when it starts)."""
 
     @property
     def connection_count(self) -> int:
@@ -64,48 +92,91 @@ class SessionRegistry:
 
     def session_opened(self, session: PortalSession) -> None:
         self.sessions.add(session)
+        self.gc.session_opened()
 
     def session_closed(self, session: PortalSession) -> None:
         self.sessions.discard(session)
+        self.gc.session_closed(len(self.sessions))
 
     def sessions_of(self, member_id: int) -> list[PortalSession]:
-        """Live sessions of one member."""
-        return [s for s in self.sessions if s.member.id == member_id]
+        """Live sessions of one member (guest sessions belong to nobody)."""
+        return [s for s in self.sessions if s.member is not None and s.member.id == member_id]
+
+    def _on_loop(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the server's loop, waiting for it when called from another thread."""
+        loop = self.loop
+        if loop is None or not loop.is_running():
+            return fn()
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            return fn()
+
+        async def call() -> T:
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout=30)
 
     def list_for(self, member_id: int) -> list[SessionInfo]:
         """Live sessions of one member, oldest first (SessionDirectory)."""
-        offset = time.time() - time.monotonic()
-        return sorted(
-            (SessionInfo(s.session_id, s.member.id, s.ip, s.started_at + offset,
-                         s.last_activity + offset) for s in self.sessions_of(member_id)),
-            key=lambda i: i.started_at,
-        )
+
+        def collect() -> list[SessionInfo]:
+            offset = time.time() - time.monotonic()
+            return sorted(
+                (
+                    SessionInfo(
+                        s.session_id,
+                        member_id,
+                        s.ip,
+                        s.started_at + offset,
+                        s.last_activity + offset,
+                    )
+                    for s in self.sessions_of(member_id)
+                ),
+                key=lambda i: i.started_at,
+            )
+
+        return self._on_loop(collect)
 
     def close_member_sessions(
         self, member_id: int, *, except_session: str | None = None, reason: str | None = None
     ) -> int:
         """End a member's sessions, all or all but one (SessionDirectory)."""
-        victims = [s for s in self.sessions_of(member_id) if s.session_id != except_session]
-        for session in victims:
-            session.close(reason)
-        return len(victims)
+
+        def close() -> int:
+            victims = [s for s in self.sessions_of(member_id) if s.session_id != except_session]
+            for session in victims:
+                session.close(reason)
+            return len(victims)
+
+        return self._on_loop(close)
 
     def sweep(self, now: float | None = None) -> int:
         """Close sessions idle or older than allowed; returns how many were closed."""
         now = time.monotonic() if now is None else now
         closed = 0
         for session in list(self.sessions):
-            t = get_translator(session.member.language)
+            t = get_translator(session.language)
             if now - session.last_activity >= self.settings.idle_timeout:
                 minutes = max(1, self.settings.idle_timeout // 60)
-                session.close(t.ngettext(
-                    "Session closed after {n} minute without activity.",
-                    "Session closed after {n} minutes without activity.", minutes))
+                session.close(
+                    t.ngettext(
+                        "Session closed after {n} minute without activity.",
+                        "Session closed after {n} minutes without activity.",
+                        minutes,
+                    )
+                )
                 closed += 1
             elif now - session.started_at >= self.settings.session_lifetime:
                 session.close(t.gettext("Session closed: it reached its maximum duration."))
                 closed += 1
         return closed
+
+
+async def _sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
 
 
 @dataclass
@@ -114,27 +185,46 @@ class ServerRuntime:
 
     services: Services
     registry: SessionRegistry
+    policy: GatePolicy = field(default_factory=GatePolicy)
+    """Delays and lockout of the authentication gate."""
+    clock: Callable[[], float] = time.time
+    """Unix time, for the gate's counters and codes (tests move it)."""
+    sleep: Callable[[float], Awaitable[None]] = _sleep
+    """How the gate waits its delays (tests record them instead of waiting)."""
 
     @property
     def settings(self) -> Settings:
         return self.services.settings
 
+    def is_guest(self, username: str) -> bool:
+        """Whether ``username`` opens the guest entry."""
+        return username.lower() == self.settings.guest_username.lower()
+
 
 class PortalSSHServer(asyncssh.SSHServer):
-    """One per connection: authenticates the member and opens their sessions."""
+    """One per connection: authenticates the member (or opens the guest entry) and opens
+    their sessions. The gate itself is ``portal.ssh.auth.Gatekeeper``."""
 
     def __init__(self, runtime: ServerRuntime) -> None:
         self.runtime = runtime
         self.conn: asyncssh.SSHServerConnection | None = None
         self.ip = "?"
-        self.member: Member | None = None
-        self.failures = 0
+        self.guest = False
+        self.gate = Gatekeeper(runtime, self.ip)
+
+    @property
+    def member(self) -> Any:
+        """The authenticated member (None for guests and before authentication)."""
+        return self.gate.member
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
         peer = conn.get_extra_info("peername")
         self.ip = str(peer[0]) if peer else "?"
         self.runtime.registry.connections_by_ip[self.ip] += 1
+        self.gate = Gatekeeper(self.runtime, self.ip)
+        self.gate.on_too_many = self._too_many
+        self.gate.keys_supported = install_key_hook(conn, self.gate.key_signature_proven)
 
     def connection_lost(self, exc: Exception | None) -> None:
         registry = self.runtime.registry
@@ -142,54 +232,61 @@ class PortalSSHServer(asyncssh.SSHServer):
         if registry.connections_by_ip[self.ip] <= 0:
             del registry.connections_by_ip[self.ip]
 
-    def begin_auth(self, username: str) -> bool:
-        # The same answer for every username: authentication is always required.
+    async def begin_auth(self, username: str) -> bool:
         if self.runtime.registry.over_cap(self.ip) and self.conn is not None:
             self.conn.send_auth_banner(TOO_MANY + "\r\n")
             self.conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, TOO_MANY)
-        return True
+            return True
+        # The guest entry needs no password; every other username is asked the same way.
+        self.guest = self.runtime.is_guest(username)
+        if self.guest:
+            await self.runtime.services.store.run(gate.guest_entered, ip=self.ip)
+        return not self.guest
 
     def password_auth_supported(self) -> bool:
         return False
 
     def public_key_auth_supported(self) -> bool:
-        return False
+        return self.gate.public_keys_offered()
+
+    async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        if self.runtime.is_guest(username):
+            return False
+        return await self.gate.offer_key(username, key)
 
     def kbdint_auth_supported(self) -> bool:
         # asyncssh has no max-auth-tries: stop offering the method after too many failures.
-        return self.failures < self.runtime.settings.max_auth_failures
+        return not self.gate.exhausted
 
     def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> Any:
-        return ("", "", "", [("Password: ", False)])
+        return self.gate.challenge(username)
 
-    async def validate_kbdint_response(self, username: str, responses: list[str]) -> bool:
-        if len(responses) != 1:
-            return await self._failed()
-        member = await self.runtime.services.store.run(
-            accounts.check_password, username, responses[0], ip=self.ip
-        )
-        if member is None:
-            return await self._failed()
-        self.member = member
-        log.info("login: member %s from %s", member.id, self.ip)
-        return True
+    async def validate_kbdint_response(self, username: str, responses: Sequence[str]) -> Any:
+        return await self.gate.respond(username, list(responses))
 
-    async def _failed(self) -> bool:
-        self.failures += 1
-        if self.failures >= self.runtime.settings.max_auth_failures and self.conn is not None:
-            self.conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
-                                 "Too many authentication failures")
-        return False
+    def _too_many(self) -> None:
+        if self.conn is not None:
+            self.conn.disconnect(
+                asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE, "Too many authentication failures"
+            )
 
     def session_requested(self) -> Any:
-        if self.member is None:
-            return False
         if len(self.runtime.registry.sessions) >= self.runtime.settings.max_sessions:
             return False
-        return PortalSession(self.runtime, self.member, self.ip)
+        if self.guest:
+            return PortalSession(self.runtime, None, self.ip)
+        if self.gate.member is None:
+            return False
+        return PortalSession(
+            self.runtime,
+            self.gate.member,
+            self.ip,
+            require_twofactor=self.gate.must_enroll_twofactor,
+        )
 
-    def connection_requested(self, dest_host: str, dest_port: int, orig_host: str,
-                             orig_port: int) -> bool:
+    def connection_requested(
+        self, dest_host: str, dest_port: int, orig_host: str, orig_port: int
+    ) -> bool:
         return False
 
     def server_requested(self, listen_host: str, listen_port: int) -> bool:
@@ -199,12 +296,27 @@ class PortalSSHServer(asyncssh.SSHServer):
 class PortalServer:
     """Starts and stops the SSH server and its idle sweep."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        policy: GatePolicy | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        """Build the server; ``policy``, ``clock`` and ``sleep`` tune the gate (tests)."""
         self.services = services
         self.runtime = ServerRuntime(services, SessionRegistry(services.settings))
+        if policy is not None:
+            self.runtime.policy = policy
+        if clock is not None:
+            self.runtime.clock = clock
+        if sleep is not None:
+            self.runtime.sleep = sleep
         services.sessions = self.runtime.registry
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self.mailer: Mailer | None = None  # outbox delivery, started with the server
 
     @property
     def settings(self) -> Settings:
@@ -219,10 +331,13 @@ class PortalServer:
     async def start(self, *, reuse_port: bool = False) -> None:
         """Listen on the configured host and port."""
         settings = self.settings
+        self.mailer = Mailer.from_services(self.services)  # a bad PORTAL_SMTP_URL fails here
+        self.runtime.registry.loop = asyncio.get_running_loop()
         host_key = load_or_create_host_key(settings.host_key_path)
         self._acceptor = await asyncssh.create_server(
             lambda: PortalSSHServer(self.runtime),
-            settings.host, settings.port,
+            settings.host,
+            settings.port,
             server_host_keys=[host_key],
             line_editor=False,
             encoding="utf-8",
@@ -237,6 +352,8 @@ class PortalServer:
             reuse_port=reuse_port,
         )
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+        self.runtime.registry.gc.start()
+        await self.mailer.start()
 
     async def _sweep_forever(self) -> None:
         interval = max(0.2, min(30.0, self.settings.idle_timeout / 4))
@@ -248,6 +365,7 @@ class PortalServer:
         """Stop listening, end every session and wait for their apps to finish."""
         if self._sweeper is not None:
             self._sweeper.cancel()
+        self.runtime.registry.gc.stop()
         if self._acceptor is not None:
             self._acceptor.close()
             await self._acceptor.wait_closed()
@@ -258,3 +376,5 @@ class PortalServer:
             session.close()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        if self.mailer is not None:  # last: sessions may have queued mail while closing
+            await self.mailer.stop()

@@ -20,6 +20,9 @@ from portal.data.members import Member
 from portal.i18n import get_translator
 
 if TYPE_CHECKING:
+    from portal.guest.app import GuestApp
+
+if TYPE_CHECKING:
     from portal.ssh.driver import SSHDriver
     from portal.ssh.server import ServerRuntime
 
@@ -27,16 +30,20 @@ log = logging.getLogger(__name__)
 
 
 class PortalSession(asyncssh.SSHServerSession[str]):
-    """A shell session: one member's app on one channel."""
+    """A shell session: one member's app on one channel (or, with no member, the guest entry)."""
 
-    def __init__(self, runtime: ServerRuntime, member: Member, ip: str | None) -> None:
+    def __init__(self, runtime: ServerRuntime, member: Member | None, ip: str | None, *,
+                 require_twofactor: bool = False) -> None:
         self.runtime = runtime
         self.member = member
+        """The member, or None for the guest entry."""
+        self.require_twofactor = require_twofactor
+        """The member must turn on 2FA before anything else (managers and admins)."""
         self.ip = ip
         self.size: tuple[int, int] = (80, 24)
         self.started_at = time.monotonic()
         self.last_activity = self.started_at
-        self.app: PortalApp | None = None
+        self.app: PortalApp | GuestApp | None = None
         self.task: asyncio.Task[None] | None = None
         self._chan: asyncssh.SSHServerChannel[str] | None = None
         self._term: str | None = None
@@ -44,6 +51,16 @@ class PortalSession(asyncssh.SSHServerSession[str]):
         self._closing = False
         self._farewell: str | None = None
         self._session_id = ""
+
+    @property
+    def language(self) -> str:
+        """The language of messages written outside the app."""
+        return self.member.language if self.member else self.runtime.settings.default_language
+
+    @property
+    def who(self) -> str:
+        """For logs: the member id, or "guest"."""
+        return str(self.member.id) if self.member else "guest"
 
     @property
     def session_id(self) -> str:
@@ -73,7 +90,7 @@ class PortalSession(asyncssh.SSHServerSession[str]):
 
     def session_started(self) -> None:
         assert self._chan is not None
-        translator = get_translator(self.member.language)
+        translator = get_translator(self.language)
         if self._term is None:
             self._chan.write(translator.gettext(
                 "Portal needs a terminal: connect with ssh -t.") + "\r\n")
@@ -85,8 +102,14 @@ class PortalSession(asyncssh.SSHServerSession[str]):
             colorterm=env.get("COLORTERM", ""),
             no_color="NO_COLOR" in env,
         )
-        self.app = make_app(self.runtime.services, self.member, ip=self.ip, terminal=self,
-                            terminal_info=info)
+        if self.member is None:
+            from portal.guest.app import make_guest_app
+
+            self.app = make_guest_app(self.runtime.services, ip=self.ip, terminal=self,
+                                      terminal_info=info)
+        else:
+            self.app = make_app(self.runtime.services, self.member, ip=self.ip, terminal=self,
+                                terminal_info=info, require_twofactor=self.require_twofactor)
         self._session_id = self.app.session.session_id
         self.runtime.registry.session_opened(self)
         # A fresh context: nothing of the server's (or another session's) leaks in.
@@ -127,7 +150,7 @@ class PortalSession(asyncssh.SSHServerSession[str]):
             return
         chan.write(data)
         if chan.get_write_buffer_size() > self.runtime.settings.write_buffer_limit:
-            log.warning("dropping a client that stopped reading (member %s)", self.member.id)
+            log.warning("dropping a client that stopped reading (member %s)", self.who)
             self._closing = True
             chan.abort()  # close() would wait to flush what the client never reads
             if self.app is not None:
@@ -147,12 +170,12 @@ class PortalSession(asyncssh.SSHServerSession[str]):
     async def _run_app(self) -> None:
         app = self.app
         assert app is not None and self._chan is not None
-        translator = get_translator(self.member.language)
+        translator = get_translator(self.language)
         try:
             await app.run_async(mouse=True, size=self.size)
         except Exception:
             app.crashed = True
-            log.exception("session of member %s failed", self.member.id)
+            log.exception("session of member %s failed", self.who)
         finally:
             chan = self._chan
             message = self._farewell
@@ -164,9 +187,11 @@ class PortalSession(asyncssh.SSHServerSession[str]):
                 if message:
                     chan.write(message + "\r\n")
                 chan.exit(1 if app.crashed else 0)
-            self.runtime.registry.session_closed(self)
-            # Break every reference so the closed session's app can be freed.
+            # Break every reference so the closed session's app can be freed, then
+            # tell the registry (which may reclaim memory at once).
             app.terminal = None
+            del app
             self._driver = None
             self.app = None
             self.task = None
+            self.runtime.registry.session_closed(self)

@@ -15,7 +15,7 @@ BOB = ("bob", "Horizon-Bob-2026!")
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[PortalServer]:
+async def server(tmp_path: Path, demo_database: Path) -> AsyncIterator[PortalServer]:
     """A running server on a free loopback port."""
-    async with running_server(tmp_path / "data") as srv:
+    async with running_server(tmp_path / "data", demo_database) as srv:
         yield srv

@@ -8,6 +8,8 @@ the timeouts are safety nets only.
 from __future__ import annotations
 
 import asyncio
+import shutil
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -170,15 +172,45 @@ async def open_terminal(
     return Terminal(process, cols, rows)
 
 
+class SimulatedClock:
+    """The gate's clock for tests: its throttling delays pass at once, in order.
+
+    The delays themselves are asserted in the gate's own tests; here a refused login is
+    refused for real without the test waiting on the wall clock.
+    """
+
+    def __init__(self) -> None:
+        self.now = time.time()
+        self.waited: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waited.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
 @asynccontextmanager
-async def running_server(data_dir: Path, **overrides: Any) -> AsyncIterator[PortalServer]:
-    """A server on a free loopback port over a fresh data directory with demo data."""
+async def running_server(
+    data_dir: Path, template: Path | None = None, **overrides: Any
+) -> AsyncIterator[PortalServer]:
+    """A server on a free loopback port over a fresh data directory with demo data.
+
+    ``template`` is a demo database to copy (the ``demo_database`` fixture), which
+    saves seeding it again.
+    """
     settings: Settings = load_settings(
         environ={}, data_dir=data_dir, host="127.0.0.1", port=0, **overrides
     )
+    if template is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, settings.db_path)
     await asyncio.to_thread(init_database, settings)
     services: Services = make_services(settings)
-    server = PortalServer(services)
+    clock = SimulatedClock()
+    server = PortalServer(services, clock=clock, sleep=clock.sleep)
     await server.start()
     try:
         yield server

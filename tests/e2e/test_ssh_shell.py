@@ -7,6 +7,7 @@ import gc
 import logging
 import sys
 import time
+import weakref
 
 import asyncssh
 import pytest
@@ -114,7 +115,16 @@ async def test_a_crash_ends_only_that_session(server: PortalServer, caplog) -> N
 
 
 async def test_closed_sessions_leave_no_app_alive(server: PortalServer) -> None:
-    before = live_apps()
+    """Every app a session created is freed once the session ends, however it ended."""
+    registry = server.runtime.registry
+    created: list[weakref.ref[PortalApp]] = []
+    opened = registry.session_opened
+
+    def track(session) -> None:  # type: ignore[no-untyped-def]
+        created.append(weakref.ref(session.app))
+        opened(session)
+
+    registry.session_opened = track  # type: ignore[method-assign]
     for i in range(12):
         conn, _ = await connect(server.port, *ALICE)
         term = await open_terminal(conn)
@@ -129,11 +139,13 @@ async def test_closed_sessions_leave_no_app_alive(server: PortalServer) -> None:
             await conn.wait_closed()
 
     async def drained() -> None:
-        while server.runtime.registry.sessions:
+        while registry.sessions:
             await asyncio.sleep(0)
 
     await asyncio.wait_for(drained(), 10)
-    assert live_apps() == before == 0
+    assert len(created) == 12
+    live_apps()  # unfreeze and collect
+    assert [ref for ref in created if ref() is not None] == []
 
 
 async def test_prints_never_reach_another_session(server: PortalServer, caplog) -> None:  # type: ignore[no-untyped-def]
@@ -157,9 +169,9 @@ async def test_prints_never_reach_another_session(server: PortalServer, caplog) 
     assert "ALICE-PRIVATE-42" in logged and "BOB-PRIVATE-17" in logged
 
 
-async def test_stdout_is_restored_after_sessions(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_stdout_is_restored_after_sessions(tmp_path, demo_database) -> None:  # type: ignore[no-untyped-def]
     original = sys.stdout
-    async with running_server(tmp_path / "d") as server:
+    async with running_server(tmp_path / "d", demo_database) as server:
         term = await login(server)
         await term.wait_for("Bonjour Alice !")
         term.send("\x11")
@@ -177,8 +189,8 @@ async def test_idle_and_lifetime_sweep_close_sessions(server: PortalServer) -> N
     assert any("Session fermée après 30 minutes d'inactivité." in c for c in term.raw)
 
 
-async def test_session_caps_refuse_clearly(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    async with running_server(tmp_path / "d", max_sessions_per_ip=1) as server:
+async def test_session_caps_refuse_clearly(tmp_path, demo_database) -> None:  # type: ignore[no-untyped-def]
+    async with running_server(tmp_path / "d", demo_database, max_sessions_per_ip=1) as server:
         conn, _ = await connect(server.port, *ALICE)
         with pytest.raises(asyncssh.DisconnectError) as refused:
             await connect(server.port, *BOB)
@@ -223,8 +235,8 @@ async def test_no_color_comes_from_the_client(server: PortalServer) -> None:
     assert [a.no_color for a in apps if a is not None] == [True]
 
 
-async def test_client_that_stops_reading_is_dropped(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    async with running_server(tmp_path / "d", write_buffer_limit=4096) as server:
+async def test_client_that_stops_reading_is_dropped(tmp_path, demo_database) -> None:  # type: ignore[no-untyped-def]
+    async with running_server(tmp_path / "d", demo_database, write_buffer_limit=4096) as server:
         conn, _ = await connect(server.port, *ALICE)
         # A 1 KiB window that this client never re-opens (it never reads): the server's
         # queue grows with every frame until it passes the limit and hangs up.

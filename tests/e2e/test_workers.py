@@ -46,7 +46,18 @@ async def test_two_workers_serve_members_and_stop_cleanly(tmp_path: Path) -> Non
     )
     try:
         await asyncio.wait_for(_listening(port), 30)
-        assert len(_children(proc.pid)) == 2
+
+        async def two_workers() -> None:
+            while len(_children(proc.pid)) != 2:
+                assert proc.returncode is None
+                await asyncio.sleep(0.05)
+
+        try:
+            await asyncio.wait_for(two_workers(), 30)
+        except (AssertionError, TimeoutError):
+            proc.kill()
+            _out, err = await proc.communicate()
+            raise AssertionError(f"workers: {_children(proc.pid)}; stderr:\n{err.decode()}") from None
         terms = []
         for who in (ALICE, BOB, ALICE, BOB):
             conn, _ = await connect(port, *who)

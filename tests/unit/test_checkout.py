@@ -173,3 +173,19 @@ def test_racing_checkouts_with_partial_balance_each_pay_what_was_quoted(db, sett
         t.join()
     assert len(ok) == 3
     assert wallet_data.balance(db, voucher) == 1000
+
+
+def test_the_confirmation_goes_to_the_verified_communication_email(db, settings) -> None:
+    """Once verified, the communication email receives orders instead of the organization's."""
+    from portal.data import contact as contact_data
+
+    carol = new_member(db)
+    contact_data.set_comm_email(db, carol.id, "carol.perso@example.org", now="2026-01-01T00:00:00Z")
+    give(db, settings, carol, "gift", 10000)
+    lines = [line("E-carte Fnac", "ecard", "culture", 4700, face_value_cents=5000)]
+    quote = checkout.prepare_checkout(db, carol, lines=lines, today=TODAY)
+    checkout.place_order(db, carol, quote, settings=settings, accepted_terms=True, lines=lines,
+                         now=NOW)
+    recipients = {r[0] for r in db.execute(
+        "SELECT recipient FROM email_outbox WHERE member_id = ?", [carol.id])}
+    assert recipients == {"carol.perso@example.org"}

@@ -147,7 +147,7 @@ def test_help_lists_every_command(capsys) -> None:  # type: ignore[no-untyped-de
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     out = capsys.readouterr().out
-    for command in ("serve", "init", "demo", "backup"):
+    for command in ("serve", "init", "demo", "backup", "renew"):
         assert command in out
 
 

@@ -1,0 +1,174 @@
+"""GuestApp: the app of one guest session (no member is logged in).
+
+It never shows a member screen and never holds a member: it only calls the sign-up,
+invitation and password-reset services. What a guest is doing (a sign-up draft waiting
+for its email code, a reset code) lives in its screens, so it dies with the session.
+After ``MAX_FAILURES`` wrong keys or codes the session ends, like the gate drops a
+connection after too many failed tries.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.widgets import Input
+
+from portal.app import PRINT_SINK, PortalApp, TerminalInfo
+from portal.i18n import LANGUAGES, _, get_translator, use_language
+from portal.services.runtime import Services
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass
+class GuestContext:
+    """Where a guest session comes from (there is no member)."""
+
+    ip: str | None = None
+    session_id: str = field(default_factory=lambda: secrets.token_hex(8))
+
+
+class GuestApp(App[int]):
+    """Request an account, activate an invited account, reset a forgotten password."""
+
+    CSS_PATH = ["../styles/app.tcss", "../styles/guest.tcss"]
+    TITLE = "Portal"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "leave", "Leave", id="guest.leave", priority=True),
+        Binding("f2", "switch_language", "English / Français", id="guest.language"),
+    ]
+    MAX_FAILURES = 5
+    """Wrong keys or codes after which the session ends."""
+
+    def __init__(
+        self,
+        services: Services,
+        session: GuestContext,
+        *,
+        terminal: Any = None,
+        terminal_info: TerminalInfo | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        from portal.ssh.driver import SSHDriver
+
+        super().__init__(driver_class=SSHDriver if terminal is not None else None)
+        self.services = services
+        self.session = session
+        self.terminal = terminal
+        """The SSH session this app draws on (None in tests)."""
+        self.clock = clock
+        """Unix time (tests move it to expire codes without waiting)."""
+        self.crashed = False
+        """True when an unhandled error ended the session."""
+        self.language = services.settings.default_language
+        """The guest's language (fr by default; F2 switches)."""
+        self.failures = 0
+        """Wrong keys and codes typed in this session."""
+        # The same per-client console as member sessions (colours from the client's TERM).
+        PortalApp._configure_console(self, terminal_info or TerminalInfo())  # type: ignore[arg-type]
+        self._capture_stdout = PRINT_SINK  # type: ignore[assignment]
+        self._capture_stderr = PRINT_SINK  # type: ignore[assignment]
+
+    def on_load(self) -> None:
+        """Runs in the session's own task: set its language before anything is drawn."""
+        use_language(self.language)
+
+    def on_mount(self) -> None:
+        from portal.screens.guest.menu import GuestMenuScreen
+
+        self.title = _("Portal")
+        self.push_screen(GuestMenuScreen())
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a service function (``fn(db, ...)``) in a database worker thread."""
+        return await self.services.store.run(fn, *args, **kwargs)
+
+    def now(self) -> float:
+        """The current Unix time (from the injectable clock)."""
+        return self.clock()
+
+    async def action_switch_language(self) -> None:
+        """Switch between French and English and redraw every screen."""
+        codes = list(LANGUAGES)
+        self.language = (
+            codes[(codes.index(self.language) + 1) % len(codes)]
+            if self.language in codes
+            else codes[0]
+        )
+        use_language(self.language)
+        for screen in list(self.screen_stack):
+            # Recomposing redraws every text; what the guest typed and where they were stay.
+            typed = {box.id: box.value for box in screen.query(Input) if box.id}
+            focused = screen.focused.id if screen.focused is not None else None
+            await screen.recompose()
+            for box in screen.query(Input):
+                if box.id in typed:
+                    box.value = typed[box.id]
+                    box.cursor_position = len(box.value)
+            target = screen.query(f"#{focused}") if focused else None
+            if target:
+                widget = target.first()
+                if isinstance(widget, Input):
+                    widget.select_on_focus = False  # keep typing where they were, at the end
+                widget.focus()
+            elif screen is self.screen:
+                screen.focus_next()
+        self.refresh_bindings()
+
+    def note_failure(self) -> bool:
+        """Count a wrong key or code; True when that was one too many (the session ends)."""
+        self.failures += 1
+        if self.failures < self.MAX_FAILURES:
+            return False
+        farewell = get_translator(self.language).gettext(
+            "Too many wrong attempts: the connection is closed. Try again later."
+        )
+        log.info(
+            "guest session %s closed after %d failures", self.session.session_id, self.failures
+        )
+        if self.terminal is not None and hasattr(self.terminal, "close"):
+            self.terminal.close(farewell)
+        else:
+            self.exit(1, return_code=1, message=farewell)
+        return True
+
+    def action_leave(self) -> None:
+        """Leave the guest entry."""
+        self.exit(0)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Without locals: they may hold passwords or codes.
+        self.crashed = True
+        log.error(
+            "guest session %s crashed",
+            self.session.session_id,
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        self.bell()
+        self._close_messages_no_wait()
+
+
+def make_guest_app(
+    services: Services,
+    *,
+    ip: str | None = None,
+    terminal: Any = None,
+    terminal_info: TerminalInfo | None = None,
+    clock: Callable[[], float] = time.time,
+) -> GuestApp:
+    """The guest app factory, used by the SSH server and the tests."""
+    return GuestApp(
+        services, GuestContext(ip=ip), terminal=terminal, terminal_info=terminal_info, clock=clock
+    )

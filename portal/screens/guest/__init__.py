@@ -1,0 +1,1 @@
+"""Screens of the guest entry (``portal.guest.app.GuestApp``)."""

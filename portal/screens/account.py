@@ -22,13 +22,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import Label, OptionList, RadioSet, Static
 from textual.widgets.option_list import Option
 
 from portal.i18n import LANGUAGES, _, ngettext
 from portal.screens.base import PortalScreen
 from portal.services import account
 from portal.services.account import SecuritySummary
+from portal.widgets.toggles import RadioButton
 
 
 class AccountScreen(PortalScreen):

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, SelectionList, Static
+from textual.widgets import Button, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from portal.i18n import N_, _, money
@@ -28,6 +28,7 @@ from portal.services.checkout import ChallengeRequired, OrderPlaced, Quote, Quot
 from portal.services.payments import CardDetails, PaymentDeclined
 from portal.services.wallet import UserError
 from portal.widgets.footer import PortalFooter
+from portal.widgets.toggles import Checkbox
 
 TERMS = N_(
     "Conditions of sale (summary). Prices include VAT. E-cards and e-tickets are delivered "

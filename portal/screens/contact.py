@@ -17,12 +17,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from portal.i18n import LANGUAGES, _
 from portal.screens.base import PortalScreen
 from portal.services import contact
 from portal.services.contact import ContactError, ContactView
+from portal.widgets.toggles import Checkbox, RadioButton
 
 log = logging.getLogger(__name__)
 

@@ -58,3 +58,19 @@ async def test_logout_ends_the_app(app_for) -> None:  # type: ignore[no-untyped-
         await pilot.pause()
     assert app.return_code == 0
     assert not app.is_running
+
+
+async def test_toggles_show_their_state_without_colour(app_for) -> None:  # type: ignore[no-untyped-def]
+    """With NO_COLOR an unticked box must not look ticked."""
+    from portal.widgets.toggles import Checkbox, RadioButton
+
+    app = app_for("alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")  # My account: the language radio buttons
+        french = app.screen.query_one("#lang-fr", RadioButton)
+        english = app.screen.query_one("#lang-en", RadioButton)
+        assert "●" in str(french.render()) and "●" not in str(english.render())
+    box = Checkbox("terms")
+    assert "X" not in str(box.BUTTON_INNER)
+    box.value = True
+    assert box.BUTTON_INNER == "X"

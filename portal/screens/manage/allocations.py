@@ -21,11 +21,9 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import (
     Button,
-    Checkbox,
     DataTable,
     Input,
     Label,
-    RadioButton,
     RadioSet,
     Select,
     SelectionList,
@@ -47,6 +45,7 @@ from portal.services.wallet import (
     UserError,
     today_paris,
 )
+from portal.widgets.toggles import Checkbox, RadioButton
 
 
 class ManageAllocationsScreen(PortalScreen):

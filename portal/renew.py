@@ -35,15 +35,18 @@ def cmd_renew(settings: Settings, args: argparse.Namespace) -> int:
         result = wallet.renew(db, args.year, organization_id=organization_id)
     finally:
         db.conn.close()
-    print(f"Renewed for {result.year}: {result.programs} program(s), "
-          f"{result.allocations} member allocation(s); {result.lapsed} ended allocation(s) lapsed.")
+    print(
+        f"Renewed for {result.year}: {result.programs} program(s), "
+        f"{result.allocations} member allocation(s); {result.lapsed} ended allocation(s) lapsed."
+    )
     return 0
 
 
 def add_renew_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``renew`` to the ``portal`` command's sub-commands."""
     renew = sub.add_parser(
-        "renew", help="credit a year's allocations for the programs organizations continue",
+        "renew",
+        help="credit a year's allocations for the programs organizations continue",
     )
     renew.add_argument("year", type=int, help="the year to credit (e.g. 2027)")
     renew.add_argument("--organization", help="only this organization (by name)")

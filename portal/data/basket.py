@@ -64,8 +64,7 @@ def insert_line(
 def set_quantity(db: Database, member_id: int, line_id: int, quantity: int) -> bool:
     """Change the quantity of one of the member's lines; False when there is no such line."""
     cur = db.execute(
-        f"UPDATE basket_lines SET quantity = ?, updated_at = {_NOW}"
-        " WHERE id = ? AND member_id = ?",
+        f"UPDATE basket_lines SET quantity = ?, updated_at = {_NOW} WHERE id = ? AND member_id = ?",
         [quantity, line_id, member_id],
     )
     return cur.rowcount == 1

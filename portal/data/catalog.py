@@ -154,10 +154,27 @@ def create_offer(
         " unit_price_cents, shipping, shipping_cents, validity_months, validity, usable_at,"
         " conditions, search_text, active)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [partner_id, kind, category, title, description, discount_bp,
-         json.dumps(sorted(face_values)), min_amount_cents, max_amount_cents,
-         unit_face_value_cents, unit_price_cents, int(shipping), shipping_cents,
-         validity_months, validity, usable_at, conditions, search_text, int(active)],
+        [
+            partner_id,
+            kind,
+            category,
+            title,
+            description,
+            discount_bp,
+            json.dumps(sorted(face_values)),
+            min_amount_cents,
+            max_amount_cents,
+            unit_face_value_cents,
+            unit_price_cents,
+            int(shipping),
+            shipping_cents,
+            validity_months,
+            validity,
+            usable_at,
+            conditions,
+            search_text,
+            int(active),
+        ],
     )
     return int(cur.lastrowid or 0)
 

@@ -67,8 +67,16 @@ def _ensure_row(db: Database, member_id: int) -> None:
     db.execute("INSERT OR IGNORE INTO contact_details (member_id) VALUES (?)", [member_id])
 
 
-def set_address(db: Database, member_id: int, *, street: str, street2: str, postal_code: str,
-                city: str, now: str) -> None:
+def set_address(
+    db: Database,
+    member_id: int,
+    *,
+    street: str,
+    street2: str,
+    postal_code: str,
+    city: str,
+    now: str,
+) -> None:
     """Store a member's postal address (all empty strings clear it)."""
     _ensure_row(db, member_id)
     db.execute(
@@ -107,9 +115,7 @@ def verified_comm_email(db: Database, member_id: int) -> str | None:
     return row[0] if row and row[0] else None
 
 
-_VERIFICATION_COLUMNS = (
-    "id, member_id, email, code_hash, created_at, expires_at, attempts, status"
-)
+_VERIFICATION_COLUMNS = "id, member_id, email, code_hash, created_at, expires_at, attempts, status"
 
 
 def pending_verification(db: Database, member_id: int) -> EmailVerification | None:
@@ -130,8 +136,9 @@ def close_pending_verifications(db: Database, member_id: int, status: str) -> No
     )
 
 
-def add_verification(db: Database, member_id: int, *, email: str, code_hash: str,
-                     created_at: str, expires_at: str) -> int:
+def add_verification(
+    db: Database, member_id: int, *, email: str, code_hash: str, created_at: str, expires_at: str
+) -> int:
     """Store a new pending code (close the previous one first)."""
     cur = db.execute(
         "INSERT INTO email_verifications (member_id, email, code_hash, created_at, expires_at)"
@@ -164,6 +171,4 @@ def record_wrong_code(db: Database, verification_id: int) -> int:
 
 def set_verification_status(db: Database, verification_id: int, status: str) -> None:
     """Close one verification (verified, exhausted...)."""
-    db.execute(
-        "UPDATE email_verifications SET status = ? WHERE id = ?", [status, verification_id]
-    )
+    db.execute("UPDATE email_verifications SET status = ? WHERE id = ?", [status, verification_id])

@@ -66,9 +66,7 @@ def get_totp(db: Database, member_id: int) -> TotpRecord | None:
 
 def is_totp_enabled(db: Database, member_id: int) -> bool:
     """True when the member's 2FA is on."""
-    row = db.execute(
-        "SELECT enabled FROM member_totp WHERE member_id = ?", [member_id]
-    ).fetchone()
+    row = db.execute("SELECT enabled FROM member_totp WHERE member_id = ?", [member_id]).fetchone()
     return bool(row and row[0])
 
 
@@ -98,8 +96,9 @@ def enable_totp(
     return cur.rowcount == 1
 
 
-def enable_totp_directly(db: Database, member_id: int, *, secret_enc: str,
-                         recovery_key_enc: str) -> None:
+def enable_totp_directly(
+    db: Database, member_id: int, *, secret_enc: str, recovery_key_enc: str
+) -> None:
     """Turn 2FA on with a given secret, without enrolment (tests and demo data)."""
     db.execute(
         "INSERT INTO member_totp (member_id, enabled, secret_enc, recovery_key_enc, enabled_at)"
@@ -175,8 +174,14 @@ _KEY_COLUMNS = (
 
 
 def insert_ssh_key(
-    db: Database, member_id: int, *, algorithm: str, public_key: str, fingerprint: str,
-    bits: int | None, label: str,
+    db: Database,
+    member_id: int,
+    *,
+    algorithm: str,
+    public_key: str,
+    fingerprint: str,
+    bits: int | None,
+    label: str,
 ) -> int:
     """Register a key and return its id."""
     cur = db.execute(

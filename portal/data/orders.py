@@ -125,23 +125,50 @@ _SUMMARY_COLUMNS = (
 
 def _order(row: Any) -> Order:
     d = dict(row)
-    return Order(**{**d, "has_postal": bool(d["has_postal"]), "has_digital": bool(d["has_digital"])})
+    return Order(
+        **{**d, "has_postal": bool(d["has_postal"]), "has_digital": bool(d["has_digital"])}
+    )
 
 
 def insert_order(
-    db: Database, *, member_id: int, organization_id: int | None, status: str, total_cents: int,
-    benefits_cents: int, card_cents: int, savings_cents: int, shipping_cents: int,
-    line_count: int, summary: str,
-    has_postal: bool, has_digital: bool, created_at: str, terms_accepted_at: str,
+    db: Database,
+    *,
+    member_id: int,
+    organization_id: int | None,
+    status: str,
+    total_cents: int,
+    benefits_cents: int,
+    card_cents: int,
+    savings_cents: int,
+    shipping_cents: int,
+    line_count: int,
+    summary: str,
+    has_postal: bool,
+    has_digital: bool,
+    created_at: str,
+    terms_accepted_at: str,
 ) -> int:
     """Insert an order and return its id."""
     cur = db.execute(
         "INSERT INTO orders (member_id, organization_id, status, total_cents, benefits_cents,"
         " card_cents, savings_cents, shipping_cents, line_count, summary, has_postal, has_digital,"
         " created_at, terms_accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [member_id, organization_id, status, total_cents, benefits_cents, card_cents,
-         savings_cents, shipping_cents, line_count, summary, int(has_postal), int(has_digital), created_at,
-         terms_accepted_at],
+        [
+            member_id,
+            organization_id,
+            status,
+            total_cents,
+            benefits_cents,
+            card_cents,
+            savings_cents,
+            shipping_cents,
+            line_count,
+            summary,
+            int(has_postal),
+            int(has_digital),
+            created_at,
+            terms_accepted_at,
+        ],
     )
     return int(cur.lastrowid or 0)
 
@@ -160,8 +187,15 @@ def insert_lines(db: Database, order_id: int, lines: Iterable[dict[str, Any]]) -
 
 
 def insert_card_payment(
-    db: Database, *, order_id: int, provider: str, provider_ref: str, brand: str, last4: str,
-    amount_cents: int, status: str = "authorized",
+    db: Database,
+    *,
+    order_id: int,
+    provider: str,
+    provider_ref: str,
+    brand: str,
+    last4: str,
+    amount_cents: int,
+    status: str = "authorized",
 ) -> int:
     """Record the card part of an order."""
     cur = db.execute(
@@ -208,7 +242,11 @@ def get_card_payment_by_ref(db: Database, provider_ref: str) -> CardPayment | No
 
 
 def list_member_orders(
-    db: Database, member_id: int, *, limit: int = 50, before_id: int | None = None,
+    db: Database,
+    member_id: int,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
 ) -> list[OrderSummary]:
     """A member's orders, newest first, a page at a time (``before_id`` continues a page)."""
     params: list[Any] = [member_id]
@@ -226,7 +264,10 @@ def list_member_orders(
 
 
 def list_org_orders(
-    db: Database, organization_id: int | None, *, statuses: tuple[str, ...] = (),
+    db: Database,
+    organization_id: int | None,
+    *,
+    statuses: tuple[str, ...] = (),
     limit: int = 200,
 ) -> list[tuple[OrderSummary, str]]:
     """Orders of an organization (or all), newest first, each with its member's name."""
@@ -270,11 +311,22 @@ def refunds_pending(db: Database) -> list[CardPayment]:
     return [CardPayment(**dict(r)) for r in rows]
 
 
-def change_status(db: Database, order_id: int, status: str, *, expected: tuple[str, ...],
-                  **fields: Any) -> bool:
+def change_status(
+    db: Database, order_id: int, status: str, *, expected: tuple[str, ...], **fields: Any
+) -> bool:
     """Move an order to ``status`` (and set ``fields``) only from one of ``expected``."""
-    allowed = {"validated_at", "dispatch_on", "shipped_at", "tracking_number", "cancelled_at",
-               "cancelled_by", "cancel_reason", "refunded_at", "invoice_number", "invoice_file"}
+    allowed = {
+        "validated_at",
+        "dispatch_on",
+        "shipped_at",
+        "tracking_number",
+        "cancelled_at",
+        "cancelled_by",
+        "cancel_reason",
+        "refunded_at",
+        "invoice_number",
+        "invoice_file",
+    }
     if not set(fields) <= allowed:
         raise ValueError(f"unknown order fields: {sorted(set(fields) - allowed)}")
     sets = ", ".join(["status = ?", *(f"{name} = ?" for name in fields)])
@@ -291,8 +343,15 @@ def set_invoice_file(db: Database, order_id: int, invoice_file: str) -> None:
     db.execute("UPDATE orders SET invoice_file = ? WHERE id = ?", [invoice_file, order_id])
 
 
-def change_line_status(db: Database, order_id: int, status: str, *, expected: tuple[str, ...],
-                       fulfilment: str | None = None, line_ids: Iterable[int] | None = None) -> int:
+def change_line_status(
+    db: Database,
+    order_id: int,
+    status: str,
+    *,
+    expected: tuple[str, ...],
+    fulfilment: str | None = None,
+    line_ids: Iterable[int] | None = None,
+) -> int:
     """Move lines of an order (one fulfilment, or some lines) from ``expected`` to ``status``."""
     where = ["order_id = ?", f"status IN ({','.join('?' * len(expected))})"]
     params: list[Any] = [order_id, *expected]
@@ -303,13 +362,15 @@ def change_line_status(db: Database, order_id: int, status: str, *, expected: tu
         ids = list(line_ids)
         where.append(f"id IN ({','.join('?' * len(ids))})")
         params += ids
-    cur = db.execute(f"UPDATE order_lines SET status = ? WHERE {' AND '.join(where)}",
-                     [status, *params])
+    cur = db.execute(
+        f"UPDATE order_lines SET status = ? WHERE {' AND '.join(where)}", [status, *params]
+    )
     return int(cur.rowcount)
 
 
-def change_payment_status(db: Database, payment_id: int, status: str, *, expected: tuple[str, ...],
-                          **fields: Any) -> bool:
+def change_payment_status(
+    db: Database, payment_id: int, status: str, *, expected: tuple[str, ...], **fields: Any
+) -> bool:
     """Move a card payment to ``status`` (setting ``fields``) only from one of ``expected``."""
     allowed = {"confirmed_at", "refund_ref", "refunded_at"}
     if not set(fields) <= allowed:
@@ -335,4 +396,6 @@ def next_invoice_number(db: Database, year: int) -> int:
 
 def count_member_orders(db: Database, member_id: int) -> int:
     """How many orders a member has (benchmark and paging)."""
-    return int(db.execute("SELECT COUNT(*) FROM orders WHERE member_id = ?", [member_id]).fetchone()[0])
+    return int(
+        db.execute("SELECT COUNT(*) FROM orders WHERE member_id = ?", [member_id]).fetchone()[0]
+    )

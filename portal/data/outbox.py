@@ -66,8 +66,15 @@ def _email(row: object) -> OutboxEmail:
     return OutboxEmail(**values)
 
 
-def insert_email(db: Database, *, member_id: int | None, recipient: str, subject: str,
-                 body: str, sensitive: bool = False) -> int:
+def insert_email(
+    db: Database,
+    *,
+    member_id: int | None,
+    recipient: str,
+    subject: str,
+    body: str,
+    sensitive: bool = False,
+) -> int:
     """Queue one email and return its id (a ``sensitive`` body is erased once sent)."""
     cur = db.execute(
         "INSERT INTO email_outbox (member_id, recipient, subject, body, sensitive)"
@@ -77,8 +84,9 @@ def insert_email(db: Database, *, member_id: int | None, recipient: str, subject
     return int(cur.lastrowid or 0)
 
 
-def insert_attachment(db: Database, email_id: int, filename: str, content_type: str,
-                      content: bytes) -> None:
+def insert_attachment(
+    db: Database, email_id: int, filename: str, content_type: str, content: bytes
+) -> None:
     """Attach a file to a queued email."""
     db.execute(
         "INSERT INTO email_attachments (email_id, filename, content_type, content)"
@@ -99,8 +107,9 @@ def get_email(db: Database, email_id: int) -> OutboxEmail | None:
     return _email(row) if row else None
 
 
-def list_emails(db: Database, *, recipient: str | None = None, status: str | None = None,
-                limit: int = 100) -> list[OutboxEmail]:
+def list_emails(
+    db: Database, *, recipient: str | None = None, status: str | None = None, limit: int = 100
+) -> list[OutboxEmail]:
     """Queued emails, newest first, optionally for one recipient or in one status."""
     where, params = [], []
     if recipient is not None:
@@ -126,8 +135,9 @@ def attachments_of(db: Database, email_id: int) -> list[Attachment]:
     return [Attachment(r["filename"], r["content_type"], bytes(r["content"])) for r in rows]
 
 
-def claim_due(db: Database, *, now: str, lease_until: str, token: str,
-              limit: int) -> list[OutboxEmail]:
+def claim_due(
+    db: Database, *, now: str, lease_until: str, token: str, limit: int
+) -> list[OutboxEmail]:
     """Take up to ``limit`` due pending emails for one worker.
 
     Must run inside a ``BEGIN IMMEDIATE`` transaction: the write lock taken at its start
@@ -136,7 +146,8 @@ def claim_due(db: Database, *, now: str, lease_until: str, token: str,
     pushed to the end of the lease (so a crashed worker's rows come back later).
     """
     ids = [
-        r[0] for r in db.execute(
+        r[0]
+        for r in db.execute(
             "SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= ?"
             " ORDER BY next_attempt_at, id LIMIT ?",
             [now, limit],
@@ -171,8 +182,7 @@ def mark_sent(db: Database, email_id: int, token: str, sent_at: str) -> bool:
     return cur.rowcount == 1
 
 
-def mark_retry(db: Database, email_id: int, token: str, next_attempt_at: str,
-               error: str) -> bool:
+def mark_retry(db: Database, email_id: int, token: str, next_attempt_at: str, error: str) -> bool:
     """Release a claimed row for a later attempt; False when the claim was lost."""
     cur = db.execute(
         "UPDATE email_outbox SET next_attempt_at = ?, last_error = ?, claim_token = NULL"

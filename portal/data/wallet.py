@@ -121,6 +121,7 @@ def _date(text: str) -> dt.date:
 
 # -- profiles ---------------------------------------------------------------------------
 
+
 def get_quotient_familial(db: Database, member_id: int) -> int | None:
     """The member's quotient familial (euros), if known."""
     row = db.execute(
@@ -141,10 +142,19 @@ def set_quotient_familial(db: Database, member_id: int, value: int | None) -> No
 
 # -- subsidy rules ----------------------------------------------------------------------
 
+
 def insert_rule(
-    db: Database, *, organization_id: int, label: str, category: str, mode: str,
-    percent_bp: int = 0, fixed_cents: int = 0, cap_per_item_cents: int | None = None,
-    cap_per_year_cents: int | None = None, max_count: int | None = None,
+    db: Database,
+    *,
+    organization_id: int,
+    label: str,
+    category: str,
+    mode: str,
+    percent_bp: int = 0,
+    fixed_cents: int = 0,
+    cap_per_item_cents: int | None = None,
+    cap_per_year_cents: int | None = None,
+    max_count: int | None = None,
     offer_kind: str | None = None,
 ) -> int:
     """Insert a subsidy rule and return its id."""
@@ -152,14 +162,28 @@ def insert_rule(
         "INSERT INTO subsidy_rules (organization_id, label, category, offer_kind, mode, percent_bp,"
         " fixed_cents, cap_per_item_cents, cap_per_year_cents, max_count)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [organization_id, label, category, offer_kind, mode, percent_bp, fixed_cents,
-         cap_per_item_cents, cap_per_year_cents, max_count],
+        [
+            organization_id,
+            label,
+            category,
+            offer_kind,
+            mode,
+            percent_bp,
+            fixed_cents,
+            cap_per_item_cents,
+            cap_per_year_cents,
+            max_count,
+        ],
     )
     return int(cur.lastrowid or 0)
 
 
 def insert_bracket(
-    db: Database, rule_id: int, *, qf_max: int | None, percent_bp: int | None = None,
+    db: Database,
+    rule_id: int,
+    *,
+    qf_max: int | None,
+    percent_bp: int | None = None,
     fixed_cents: int | None = None,
 ) -> int:
     """Add a quotient-familial bracket to a rule."""
@@ -191,8 +215,9 @@ def _rules(db: Database, where: str, params: list[Any]) -> list[SubsidyRule]:
             Bracket(b["id"], b["qf_max"], b["percent_bp"], b["fixed_cents"])
         )
     return [
-        SubsidyRule(**{**dict(r), "active": bool(r["active"])},
-                    brackets=tuple(brackets.get(r["id"], ())))
+        SubsidyRule(
+            **{**dict(r), "active": bool(r["active"])}, brackets=tuple(brackets.get(r["id"], ()))
+        )
         for r in rows
     ]
 
@@ -218,20 +243,46 @@ def rules_by_id(db: Database, rule_ids: list[int]) -> dict[int, SubsidyRule]:
 
 # -- programs and allocations -------------------------------------------------------------
 
+
 def insert_program(
-    db: Database, *, organization_id: int, kind: str, label: str, amount_cents: int, year: int,
-    valid_from: dt.date, valid_until: dt.date, rule_id: int | None = None,
-    categories: tuple[str, ...] = (), event: str | None = None, target: str = "member",
-    renews: bool = True, renewed_from: int | None = None, created_by: int | None = None,
+    db: Database,
+    *,
+    organization_id: int,
+    kind: str,
+    label: str,
+    amount_cents: int,
+    year: int,
+    valid_from: dt.date,
+    valid_until: dt.date,
+    rule_id: int | None = None,
+    categories: tuple[str, ...] = (),
+    event: str | None = None,
+    target: str = "member",
+    renews: bool = True,
+    renewed_from: int | None = None,
+    created_by: int | None = None,
 ) -> int:
     """Insert a program and return its id."""
     cur = db.execute(
         "INSERT INTO allocation_programs (organization_id, kind, label, amount_cents, year,"
         " valid_from, valid_until, rule_id, categories, event, target, renews, renewed_from,"
         " created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [organization_id, kind, label, amount_cents, year, valid_from.isoformat(),
-         valid_until.isoformat(), rule_id, ",".join(categories) or None, event, target,
-         int(renews), renewed_from, created_by],
+        [
+            organization_id,
+            kind,
+            label,
+            amount_cents,
+            year,
+            valid_from.isoformat(),
+            valid_until.isoformat(),
+            rule_id,
+            ",".join(categories) or None,
+            event,
+            target,
+            int(renews),
+            renewed_from,
+            created_by,
+        ],
     )
     return int(cur.lastrowid or 0)
 
@@ -246,10 +297,15 @@ _PROGRAM_SELECT = """
 
 def _program(row: Any) -> Program:
     d = dict(row)
-    return Program(**{
-        **d, "valid_from": _date(d["valid_from"]), "valid_until": _date(d["valid_until"]),
-        "categories": _categories(d["categories"]), "renews": bool(d["renews"]),
-    })
+    return Program(
+        **{
+            **d,
+            "valid_from": _date(d["valid_from"]),
+            "valid_until": _date(d["valid_until"]),
+            "categories": _categories(d["categories"]),
+            "renews": bool(d["renews"]),
+        }
+    )
 
 
 def get_program(db: Database, program_id: int) -> Program | None:
@@ -258,7 +314,9 @@ def get_program(db: Database, program_id: int) -> Program | None:
     return _program(row) if row else None
 
 
-def list_programs(db: Database, organization_id: int | None, year: int | None = None) -> list[Program]:
+def list_programs(
+    db: Database, organization_id: int | None, year: int | None = None
+) -> list[Program]:
     """Programs of one organization (or all), newest first."""
     where, params = [], []
     if organization_id is not None:
@@ -289,7 +347,12 @@ def program_member_ids(db: Database, program_id: int) -> list[int]:
 
 
 def insert_allocation(
-    db: Database, *, program_id: int, member_id: int, organization_id: int, amount_cents: int,
+    db: Database,
+    *,
+    program_id: int,
+    member_id: int,
+    organization_id: int,
+    amount_cents: int,
 ) -> int:
     """Insert an allocation (its credit is a separate ledger row) and return its id."""
     cur = db.execute(
@@ -313,14 +376,21 @@ _ALLOCATION_SELECT = """
 
 def _allocation(row: Any) -> Allocation:
     d = dict(row)
-    return Allocation(**{
-        **d, "valid_from": _date(d["valid_from"]), "valid_until": _date(d["valid_until"]),
-        "categories": _categories(d["categories"]),
-    })
+    return Allocation(
+        **{
+            **d,
+            "valid_from": _date(d["valid_from"]),
+            "valid_until": _date(d["valid_until"]),
+            "categories": _categories(d["categories"]),
+        }
+    )
 
 
 def member_allocations(
-    db: Database, member_id: int, *, usable_on: dt.date | None = None,
+    db: Database,
+    member_id: int,
+    *,
+    usable_on: dt.date | None = None,
     since_year: int | None = None,
 ) -> list[Allocation]:
     """A member's allocations, soonest-ending first.
@@ -389,9 +459,17 @@ def gift_allocated(db: Database, member_id: int, year: int, event: str | None) -
 
 # -- ledger -------------------------------------------------------------------------------
 
+
 def credit(
-    db: Database, *, allocation_id: int, member_id: int, amount_cents: int, entry: str = "grant",
-    order_id: int | None = None, item_count: int = 0, actor_id: int | None = None,
+    db: Database,
+    *,
+    allocation_id: int,
+    member_id: int,
+    amount_cents: int,
+    entry: str = "grant",
+    order_id: int | None = None,
+    item_count: int = 0,
+    actor_id: int | None = None,
 ) -> int:
     """Append a credit (``grant`` or ``refund``) and return its id."""
     if amount_cents <= 0 or entry not in ("grant", "refund"):
@@ -405,8 +483,15 @@ def credit(
 
 
 def debit(
-    db: Database, *, allocation_id: int, member_id: int, amount_cents: int, entry: str = "debit",
-    order_id: int | None = None, item_count: int = 0, actor_id: int | None = None,
+    db: Database,
+    *,
+    allocation_id: int,
+    member_id: int,
+    amount_cents: int,
+    entry: str = "debit",
+    order_id: int | None = None,
+    item_count: int = 0,
+    actor_id: int | None = None,
 ) -> bool:
     """Append a debit only if the balance covers it; False (nothing written) otherwise.
 
@@ -420,8 +505,17 @@ def debit(
         " order_id, actor_id)"
         " SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT COALESCE(SUM(amount_cents), 0)"
         " FROM wallet_ledger WHERE allocation_id = ?) >= ?",
-        [allocation_id, member_id, entry, -amount_cents, item_count, order_id, actor_id,
-         allocation_id, amount_cents],
+        [
+            allocation_id,
+            member_id,
+            entry,
+            -amount_cents,
+            item_count,
+            order_id,
+            actor_id,
+            allocation_id,
+            amount_cents,
+        ],
     )
     return cur.rowcount == 1
 

@@ -76,9 +76,13 @@ class AccountScreen(PortalScreen):
         else:
             tf = summary.twofactor
             twofactor_state = (
-                ngettext("on · {n} recovery code left", "on · {n} recovery codes left",
-                         tf.recovery_codes_left)
-                if tf.enabled else _("off")
+                ngettext(
+                    "on · {n} recovery code left",
+                    "on · {n} recovery codes left",
+                    tf.recovery_codes_left,
+                )
+                if tf.enabled
+                else _("off")
             )
             keys_state = ngettext("{n} key", "{n} keys", summary.ssh_keys)
         sessions = len(self.portal.services.sessions.list_for(self.portal.member.id)) or 1

@@ -30,10 +30,10 @@ class TitleBar(Horizontal):
         yield Static(self._who, id="title-bar-who")
 
 
-class PortalScreen(Screen[None]):
-    """Base of member screens: ``escape`` goes back, the footer lists every key.
+class FramedScreen(Screen[None]):
+    """The frame shared by member and guest screens: title bar, body, footer with keys.
 
-    Subclasses implement ``compose_body`` and ``screen_title``; text is built in
+    Subclasses implement ``screen_title``, ``who`` and ``compose_body``; text is built in
     compose so that a language change (which re-composes) redraws it translated.
     """
 
@@ -41,27 +41,42 @@ class PortalScreen(Screen[None]):
         Binding("escape", "back", "Back", id="screen.back"),
     ]
 
-    @property
-    def portal(self) -> PortalApp:
-        """The session's app, typed."""
-        return cast("PortalApp", self.app)
-
     def screen_title(self) -> str:
         """The title shown in the title bar (translated)."""
         return _("Portal")
 
+    def who(self) -> str:
+        """Who is connected, shown at the right of the title bar."""
+        return ""
+
     def compose(self) -> ComposeResult:
-        member = self.portal.member
-        who = f"{member.full_name} · {member.organization_name}"
-        yield TitleBar(self.screen_title(), who)
+        yield TitleBar(self.screen_title(), self.who())
         yield from self.compose_body()
+        yield from self.compose_below()
         yield PortalFooter()
 
     def compose_body(self) -> ComposeResult:
         """The screen's own content."""
         yield from ()
 
+    def compose_below(self) -> ComposeResult:
+        """Widgets between the body and the footer (a message line, for instance)."""
+        yield from ()
+
     def action_back(self) -> None:
-        """Return to the previous screen."""
+        """Return to the previous screen (never past the first one)."""
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+
+
+class PortalScreen(FramedScreen):
+    """Base of member screens: ``escape`` goes back, the footer lists every key."""
+
+    @property
+    def portal(self) -> PortalApp:
+        """The session's app, typed."""
+        return cast("PortalApp", self.app)
+
+    def who(self) -> str:
+        member = self.portal.member
+        return f"{member.full_name} · {member.organization_name}"

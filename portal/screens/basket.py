@@ -83,9 +83,7 @@ class BasketScreen(PortalScreen):
     # -- service calls ---------------------------------------------------------------
 
     @work(exclusive=True, group="basket")
-    async def run_change(
-        self, fn: Callable[..., Basket], *args: Any, note: str = ""
-    ) -> None:
+    async def run_change(self, fn: Callable[..., Basket], *args: Any, note: str = "") -> None:
         """Run a basket service function for the member; post the new basket or the refusal."""
         try:
             basket = await self.portal.call(fn, self.portal.member, *args)
@@ -99,8 +97,7 @@ class BasketScreen(PortalScreen):
         self.basket = message.basket
         self._fill()
         if message.basket.has_unavailable and not message.note:
-            self._say(_("Some offers are no longer available: remove them to order."),
-                      error=True)
+            self._say(_("Some offers are no longer available: remove them to order."), error=True)
         else:
             self._say(message.note)
 
@@ -135,9 +132,13 @@ class BasketScreen(PortalScreen):
         if not line.available:
             title = clip(_("{title} (no longer available)", title=line.offer_title), title_width)
             return [Text(title, style="dim strike"), amount, quantity, right("—"), right("—")]
-        return [clip(line.offer_title, title_width), amount, quantity,
-                right(discount_text(line.discount_bp, line.kind)),
-                right(money(line.line_total_cents))]
+        return [
+            clip(line.offer_title, title_width),
+            amount,
+            quantity,
+            right(discount_text(line.discount_bp, line.kind)),
+            right(money(line.line_total_cents)),
+        ]
 
     def _totals(self, basket: Basket) -> Content:
         if basket.is_empty:
@@ -147,10 +148,14 @@ class BasketScreen(PortalScreen):
             _("Discounts -{amount}", amount=money(basket.savings_cents)),
         ]
         if basket.needs_shipping:
-            parts.append(_("Delivery {amount}", amount=money(basket.shipping_cents))
-                         if basket.shipping_cents else _("Free delivery"))
+            parts.append(
+                _("Delivery {amount}", amount=money(basket.shipping_cents))
+                if basket.shipping_cents
+                else _("Free delivery")
+            )
         return Content.from_markup(
-            "$details\n[b]$total[/b]", details=" · ".join(parts),
+            "$details\n[b]$total[/b]",
+            details=" · ".join(parts),
             total=_("Total {amount}", amount=money(basket.total_cents)),
         )
 
@@ -196,7 +201,8 @@ class BasketScreen(PortalScreen):
         line = self._current()
         if line is not None:
             self.run_change(
-                basket_service.remove_line, line.id,
+                basket_service.remove_line,
+                line.id,
                 note=_("Removed: {title}.", title=line.offer_title),
             )
 

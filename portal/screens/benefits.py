@@ -51,8 +51,13 @@ class OffersDialog(ModalScreen[int | None]):
         with Vertical(classes="wallet-dialog"):
             yield Static(Content(self._title), classes="subheading")
             if self._offers:
-                yield OptionList(*(Option(Content(f"{o.title} · {o.partner_name}"), id=str(o.id))
-                                   for o in self._offers), id="offers-list")
+                yield OptionList(
+                    *(
+                        Option(Content(f"{o.title} · {o.partner_name}"), id=str(o.id))
+                        for o in self._offers
+                    ),
+                    id="offers-list",
+                )
             else:
                 yield Static(_("No offer of the shop qualifies at the moment."))
         yield PortalFooter()
@@ -97,13 +102,19 @@ class BenefitsScreen(PortalScreen):
         return _("My benefits")
 
     def compose_body(self) -> ComposeResult:
-        table: DataTable[Any] = DataTable(id="benefits-table", cursor_type="row",
-                                          zebra_stripes=True)
+        table: DataTable[Any] = DataTable(
+            id="benefits-table", cursor_type="row", zebra_stripes=True
+        )
         yield table
         yield Static("", id="benefits-detail", classes="wallet-panel")
-        yield Static(_("Unused allocations lapse at the end of their period: what is left is "
-                       "lost. Subsidies apply by themselves at checkout."),
-                     id="benefits-note", classes="hint")
+        yield Static(
+            _(
+                "Unused allocations lapse at the end of their period: what is left is "
+                "lost. Subsidies apply by themselves at checkout."
+            ),
+            id="benefits-note",
+            classes="hint",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#benefits-table", DataTable).focus()
@@ -132,13 +143,19 @@ class BenefitsScreen(PortalScreen):
         for b in self.benefits:
             until = _("lapsed") if b.lapsed else t.date(b.valid_until, "short")
             left = Content(money(b.remaining_cents))
-            table.add_row(Content(b.label[:width]), _(KIND_LABELS.get(b.kind, b.kind)), left,
-                          until, key=str(b.allocation_id))
+            table.add_row(
+                Content(b.label[:width]),
+                _(KIND_LABELS.get(b.kind, b.kind)),
+                left,
+                until,
+                key=str(b.allocation_id),
+            )
         if self.benefits:
             table.move_cursor(row=min(keep, len(self.benefits) - 1))
         else:
             self.query_one("#benefits-detail", Static).update(
-                _("You have no subsidy or voucher at the moment."))
+                _("You have no subsidy or voucher at the moment.")
+            )
 
     def _current(self) -> BenefitSummary | None:
         table = self.query_one("#benefits-table", DataTable)
@@ -168,15 +185,25 @@ class BenefitsScreen(PortalScreen):
         if b.event:
             lines.append(_("Given for: {event}", event=_(LISTED_EVENTS.get(b.event, b.event))))
         if b.lapsed:
-            lines.append(_("Ended on {date}: {amount} of {total} were not used and are lost.",
-                           date=t.date(b.valid_until, "long"), amount=money(b.remaining_cents),
-                           total=money(b.amount_cents))
-                         if b.remaining_cents else
-                         _("Ended on {date}.", date=t.date(b.valid_until, "long")))
+            lines.append(
+                _(
+                    "Ended on {date}: {amount} of {total} were not used and are lost.",
+                    date=t.date(b.valid_until, "long"),
+                    amount=money(b.remaining_cents),
+                    total=money(b.amount_cents),
+                )
+                if b.remaining_cents
+                else _("Ended on {date}.", date=t.date(b.valid_until, "long"))
+            )
         else:
-            lines.append(_("{amount} left of {total}, until {date}. Unused, it will be lost.",
-                           amount=money(b.remaining_cents), total=money(b.amount_cents),
-                           date=t.date(b.valid_until, "long")))
+            lines.append(
+                _(
+                    "{amount} left of {total}, until {date}. Unused, it will be lost.",
+                    amount=money(b.remaining_cents),
+                    total=money(b.amount_cents),
+                    date=t.date(b.valid_until, "long"),
+                )
+            )
         if b.categories:
             lines.append(_("Press o to see all eligible offers."))
         return "\n".join(lines)
@@ -193,7 +220,8 @@ class BenefitsScreen(PortalScreen):
     async def show_history(self, benefit: BenefitSummary) -> None:
         """Read the ledger of one benefit and show it in the panel."""
         entries: list[LedgerEntry] = await self.portal.call(
-            wallet.benefit_history, self.portal.member, benefit.allocation_id)
+            wallet.benefit_history, self.portal.member, benefit.allocation_id
+        )
         from portal.screens.order_detail import when_text
 
         lines = [_("History of {label}", label=benefit.label)]

@@ -114,21 +114,34 @@ class CheckoutScreen(PortalScreen):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="checkout", classes="wallet-page"):
             yield Static(_("Loading…"), id="checkout-lines")
-            yield Static(_("Vouchers (space: use or not)"), id="checkout-vouchers-title",
-                         classes="subheading")
+            yield Static(
+                _("Vouchers (space: use or not)"),
+                id="checkout-vouchers-title",
+                classes="subheading",
+            )
             yield SelectionList[int](id="checkout-vouchers", compact=True)
             yield Static("", id="checkout-summary")
             with Vertical(id="checkout-card"):
                 with Horizontal(id="card-row"):
-                    yield Input(placeholder=_("Card number"), id="card-number", max_length=23,
-                                compact=True)
-                    yield Input(placeholder=_("MM/YY"), id="card-expiry", max_length=7,
-                                compact=True)
-                    yield Input(placeholder=_("CVC"), id="card-cvc", max_length=4, password=True,
-                                compact=True)
+                    yield Input(
+                        placeholder=_("Card number"), id="card-number", max_length=23, compact=True
+                    )
+                    yield Input(
+                        placeholder=_("MM/YY"), id="card-expiry", max_length=7, compact=True
+                    )
+                    yield Input(
+                        placeholder=_("CVC"),
+                        id="card-cvc",
+                        max_length=4,
+                        password=True,
+                        compact=True,
+                    )
                 yield Static("", id="card-hint", classes="hint")
-            yield Checkbox(_("I accept the conditions of sale (Ctrl+T to read them)"),
-                           id="checkout-terms", compact=True)
+            yield Checkbox(
+                _("I accept the conditions of sale (Ctrl+T to read them)"),
+                id="checkout-terms",
+                compact=True,
+            )
             yield Button(_("Pay"), id="checkout-pay", variant="primary", compact=True)
             yield Static("", id="checkout-message")
 
@@ -136,20 +149,26 @@ class CheckoutScreen(PortalScreen):
         provider = payments.runtime_for(self.portal.services).provider
         hint = self.query_one("#card-hint", Static)
         if provider.name == "sandbox":
-            hint.update(_("Sandbox test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 "
-                          "is declined; 4000 0000 0000 3220 asks the code 123456; "
-                          "4000 0000 0000 9995 lacks funds."))
+            hint.update(
+                _(
+                    "Sandbox test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 "
+                    "is declined; 4000 0000 0000 3220 asks the code 123456; "
+                    "4000 0000 0000 9995 lacks funds."
+                )
+            )
         self.plan()
 
     # -- planning ------------------------------------------------------------------------
 
     @work(exclusive=True, group="checkout-plan")
-    async def plan(self, excluded: frozenset[int] = frozenset(), note: str = "",
-                   error: bool = False) -> None:
+    async def plan(
+        self, excluded: frozenset[int] = frozenset(), note: str = "", error: bool = False
+    ) -> None:
         """Plan the basket against the member's benefits."""
         try:
-            quote = await self.portal.call(checkout.prepare_checkout, self.portal.member,
-                                           excluded=excluded)
+            quote = await self.portal.call(
+                checkout.prepare_checkout, self.portal.member, excluded=excluded
+            )
         except UserError as refusal:
             self.post_message(self.Refused(refusal.translated(self.portal.translator())))
             return
@@ -196,14 +215,20 @@ class CheckoutScreen(PortalScreen):
             _("Subsidies -{amount}", amount=money(quote.subsidies_cents)),
             _("Vouchers -{amount}", amount=money(quote.vouchers_cents)),
         ]
-        self.query_one("#checkout-summary", Static).update(Content.from_markup(
-            "$summary\n[b]$card[/b]", summary=" · ".join(summary),
-            card=_("To pay by card: {amount}", amount=money(quote.card_cents)),
-        ))
+        self.query_one("#checkout-summary", Static).update(
+            Content.from_markup(
+                "$summary\n[b]$card[/b]",
+                summary=" · ".join(summary),
+                card=_("To pay by card: {amount}", amount=money(quote.card_cents)),
+            )
+        )
         self.query_one("#checkout-card").display = quote.card_cents > 0
         pay = self.query_one("#checkout-pay", Button)
-        pay.label = (_("Pay {amount} (Ctrl+P)", amount=money(quote.card_cents))
-                     if quote.card_cents else _("Confirm the order (Ctrl+P)"))
+        pay.label = (
+            _("Pay {amount} (Ctrl+P)", amount=money(quote.card_cents))
+            if quote.card_cents
+            else _("Confirm the order (Ctrl+P)")
+        )
         pay.disabled = not quote.lines
 
     def _fill_vouchers(self, vouchers: SelectionList[int], quote: Quote) -> None:
@@ -211,19 +236,33 @@ class CheckoutScreen(PortalScreen):
         vouchers.clear_options()
         for v in quote.vouchers:
             if not v.eligible:
-                label = _("{label}: {balance} (not for this basket)", label=v.label,
-                          balance=money(v.balance_cents))
+                label = _(
+                    "{label}: {balance} (not for this basket)",
+                    label=v.label,
+                    balance=money(v.balance_cents),
+                )
             elif v.selected and not v.used_cents:
-                label = _("{label}: not needed ({balance} available)", label=v.label,
-                          balance=money(v.balance_cents))
+                label = _(
+                    "{label}: not needed ({balance} available)",
+                    label=v.label,
+                    balance=money(v.balance_cents),
+                )
             elif v.selected:
-                label = _("{label}: pays {used} of {balance}", label=v.label,
-                          used=money(v.used_cents), balance=money(v.balance_cents))
+                label = _(
+                    "{label}: pays {used} of {balance}",
+                    label=v.label,
+                    used=money(v.used_cents),
+                    balance=money(v.balance_cents),
+                )
             else:
-                label = _("{label}: not used ({balance} available)", label=v.label,
-                          balance=money(v.balance_cents))
-            vouchers.add_option(Selection(Content(label), v.allocation_id, v.selected,
-                                          disabled=not v.eligible))
+                label = _(
+                    "{label}: not used ({balance} available)",
+                    label=v.label,
+                    balance=money(v.balance_cents),
+                )
+            vouchers.add_option(
+                Selection(Content(label), v.allocation_id, v.selected, disabled=not v.eligible)
+            )
         if vouchers.option_count:
             vouchers.highlighted = min(highlighted or 0, vouchers.option_count - 1)
 
@@ -232,8 +271,11 @@ class CheckoutScreen(PortalScreen):
         if self.quote is None:
             return
         selected = set(event.selection_list.selected)
-        excluded = frozenset(v.allocation_id for v in self.quote.vouchers
-                             if v.eligible and v.allocation_id not in selected)
+        excluded = frozenset(
+            v.allocation_id
+            for v in self.quote.vouchers
+            if v.eligible and v.allocation_id not in selected
+        )
         if excluded != self.quote.excluded:
             self.plan(excluded)
 
@@ -273,8 +315,14 @@ class CheckoutScreen(PortalScreen):
     async def run_pay(self, quote: Quote, card: CardDetails | None) -> None:
         """Ask the service to pay; post the outcome."""
         runtime = payments.runtime_for(self.portal.services)
-        await self._outcome(checkout.pay, quote, provider=runtime.provider,
-                            settings=self.portal.services.settings, accepted_terms=True, card=card)
+        await self._outcome(
+            checkout.pay,
+            quote,
+            provider=runtime.provider,
+            settings=self.portal.services.settings,
+            accepted_terms=True,
+            card=card,
+        )
 
     async def _outcome(self, fn: Any, *args: Any, **kwargs: Any) -> None:
         t = self.portal.translator()
@@ -310,25 +358,39 @@ class CheckoutScreen(PortalScreen):
         def answered(code: str | None) -> None:
             if code is None:
                 payments.runtime_for(self.portal.services).provider.void(
-                    challenge.authorization.reference)
+                    challenge.authorization.reference
+                )
                 self.busy = False
                 self._say(_("Payment cancelled: nothing was charged."), error=True)
                 return
             self.run_3ds(challenge, code)
 
-        self.app.push_screen(AskDialog(
-            _("Your bank asks you to confirm this payment of {amount}: enter the code it sent "
-              "you.", amount=money(challenge.authorization.amount_cents)),
-            placeholder=_("Verification code"), max_length=8), answered)
+        self.app.push_screen(
+            AskDialog(
+                _(
+                    "Your bank asks you to confirm this payment of {amount}: enter the code it sent "
+                    "you.",
+                    amount=money(challenge.authorization.amount_cents),
+                ),
+                placeholder=_("Verification code"),
+                max_length=8,
+            ),
+            answered,
+        )
 
     @work(exclusive=True, group="checkout-pay")
     async def run_3ds(self, challenge: ChallengeRequired, code: str) -> None:
         """Send the 3-D Secure code."""
         assert self.quote is not None
         runtime = payments.runtime_for(self.portal.services)
-        await self._outcome(checkout.complete_3ds, self.quote, provider=runtime.provider,
-                            settings=self.portal.services.settings, challenge=challenge,
-                            code=code)
+        await self._outcome(
+            checkout.complete_3ds,
+            self.quote,
+            provider=runtime.provider,
+            settings=self.portal.services.settings,
+            challenge=challenge,
+            code=code,
+        )
 
     @on(Placed)
     def _placed(self, message: Placed) -> None:
@@ -336,10 +398,12 @@ class CheckoutScreen(PortalScreen):
         self.query_one("#card-number", Input).value = ""
         if message.placed.awaiting and detail.card is not None:
             # The process confirms it even if this session ends before the detail shows.
-            payments.runtime_for(self.portal.services).confirmer.schedule(
-                detail.card.provider_ref)
-        note = (_("Order placed. Your card payment is being confirmed.")
-                if message.placed.awaiting else _("Order placed and validated."))
+            payments.runtime_for(self.portal.services).confirmer.schedule(detail.card.provider_ref)
+        note = (
+            _("Order placed. Your card payment is being confirmed.")
+            if message.placed.awaiting
+            else _("Order placed and validated.")
+        )
         self.app.switch_screen(OrderDetailScreen(detail.order.id, detail=detail, note=note))
 
     def _say(self, text: str, *, error: bool = False) -> None:

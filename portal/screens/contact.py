@@ -63,13 +63,15 @@ class ContactScreen(PortalScreen):
                 yield Static(self._recipient_text(view), id="recipient")
             with Horizontal(classes="row"):
                 yield Label(_("New address"), classes="field")
-                yield Input(placeholder=_("name@example.fr"), id="new-email", compact=True,
-                            max_length=254)
+                yield Input(
+                    placeholder=_("name@example.fr"), id="new-email", compact=True, max_length=254
+                )
                 yield Button(_("Send code"), id="send-code", compact=True)
             with Horizontal(classes="row", id="code-row"):
                 yield Label(_("Code received"), classes="field")
-                yield Input(placeholder="123456", id="code", compact=True, max_length=7,
-                            restrict=r"[0-9 ]*")
+                yield Input(
+                    placeholder="123456", id="code", compact=True, max_length=7, restrict=r"[0-9 ]*"
+                )
                 yield Button(_("Verify"), id="verify", compact=True)
                 yield Button(_("Resend"), id="resend", compact=True)
                 yield Button(_("Cancel"), id="cancel-code", compact=True)
@@ -81,34 +83,55 @@ class ContactScreen(PortalScreen):
             yield Static(_("Postal address"), classes="heading")
             with Horizontal(classes="row"):
                 yield Label(_("Street"), classes="field")
-                yield Input(details.street if details else "", id="street", compact=True,
-                            max_length=contact.MAX_LINE)
+                yield Input(
+                    details.street if details else "",
+                    id="street",
+                    compact=True,
+                    max_length=contact.MAX_LINE,
+                )
             with Horizontal(classes="row"):
                 yield Label(_("Additional line"), classes="field")
-                yield Input(details.street2 if details else "", id="street2", compact=True,
-                            max_length=contact.MAX_LINE,
-                            placeholder=_("building, floor... (optional)"))
+                yield Input(
+                    details.street2 if details else "",
+                    id="street2",
+                    compact=True,
+                    max_length=contact.MAX_LINE,
+                    placeholder=_("building, floor... (optional)"),
+                )
             with Horizontal(classes="row"):
                 yield Label(_("Postal code"), classes="field")
-                yield Input(details.postal_code if details else "", id="postal-code",
-                            compact=True, max_length=5, restrict=r"[0-9]*")
+                yield Input(
+                    details.postal_code if details else "",
+                    id="postal-code",
+                    compact=True,
+                    max_length=5,
+                    restrict=r"[0-9]*",
+                )
                 yield Label(_("City"), id="city-label")
-                yield Input(details.city if details else "", id="city", compact=True,
-                            max_length=contact.MAX_CITY)
+                yield Input(
+                    details.city if details else "",
+                    id="city",
+                    compact=True,
+                    max_length=contact.MAX_CITY,
+                )
             with Horizontal(classes="row"):
                 yield Label("", classes="field")
                 yield Button(_("Save address"), id="save-address", compact=True)
 
             yield Static(_("Preferences"), classes="heading")
-            yield Checkbox(_("Receive the newsletter of my CSE by email"),
-                           value=bool(details and details.newsletter), id="newsletter",
-                           compact=True)
+            yield Checkbox(
+                _("Receive the newsletter of my CSE by email"),
+                value=bool(details and details.newsletter),
+                id="newsletter",
+                compact=True,
+            )
             with Horizontal(classes="row"):
                 yield Label(_("Language"), classes="field")
                 with RadioSet(id="language", compact=True):
                     for code, name in LANGUAGES.items():
-                        yield RadioButton(name, value=code == self.portal.member.language,
-                                          id=f"lang-{code}")
+                        yield RadioButton(
+                            name, value=code == self.portal.member.language, id=f"lang-{code}"
+                        )
             yield Static("", id="message")
         self.call_after_refresh(self._show_state)
 
@@ -125,10 +148,12 @@ class ContactScreen(PortalScreen):
             return _("A code will be sent to the new address to check it.")
         email = f"[b]{escape(view.pending_email)}[/b]"
         if view.pending_expired:
-            return _("The code sent to {email} is no longer valid: ask for a new one.",
-                     email=email)
-        return _("Code sent to {email} (valid {minutes} min).", email=email,
-                 minutes=int(contact.CODE_TTL.total_seconds() // 60))
+            return _("The code sent to {email} is no longer valid: ask for a new one.", email=email)
+        return _(
+            "Code sent to {email} (valid {minutes} min).",
+            email=email,
+            minutes=int(contact.CODE_TTL.total_seconds() // 60),
+        )
 
     def _show_state(self) -> None:
         """Show or hide the parts that depend on the state (after compose or a change)."""
@@ -169,8 +194,9 @@ class ContactScreen(PortalScreen):
         self._call("load", contact.get_contact, done="")
 
     @work(group="contact")
-    async def _call(self, action: str, fn: Callable[..., ContactView], *args: Any, done: str,
-                    **kwargs: Any) -> None:
+    async def _call(
+        self, action: str, fn: Callable[..., ContactView], *args: Any, done: str, **kwargs: Any
+    ) -> None:
         """Run one service call in a database worker thread and post its outcome."""
         member = self.portal.member
         if action != "load":
@@ -182,8 +208,11 @@ class ContactScreen(PortalScreen):
             return
         except Exception:  # shown to the member; the detail goes to the log
             log.exception("contact %s failed for member %s", action, member.id)
-            self.post_message(self.Outcome(
-                action, None, _("Something went wrong; nothing was changed. Please try again.")))
+            self.post_message(
+                self.Outcome(
+                    action, None, _("Something went wrong; nothing was changed. Please try again.")
+                )
+            )
             return
         self.post_message(self.Outcome(action, view, done))
 
@@ -200,14 +229,23 @@ class ContactScreen(PortalScreen):
         self._show(view)
         details = view.details
         if event.action in ("load", "address"):
-            for name, value in (("street", details.street), ("street2", details.street2),
-                                ("postal-code", details.postal_code), ("city", details.city)):
+            for name, value in (
+                ("street", details.street),
+                ("street2", details.street2),
+                ("postal-code", details.postal_code),
+                ("city", details.city),
+            ):
                 self.query_one(f"#{name}", Input).value = value
         if event.action == "load":
             self.query_one("#newsletter", Checkbox).value = details.newsletter
-        focus = {"load": "#code" if view.pending_email else "#new-email", "send": "#code",
-                 "resend": "#code", "verify": "#new-email", "cancel": "#new-email",
-                 "use-org": "#new-email"}.get(event.action)
+        focus = {
+            "load": "#code" if view.pending_email else "#new-email",
+            "send": "#code",
+            "resend": "#code",
+            "verify": "#new-email",
+            "cancel": "#new-email",
+            "use-org": "#new-email",
+        }.get(event.action)
         if event.action == "send":
             self.query_one("#new-email", Input).value = ""
         if event.action == "verify":
@@ -221,16 +259,23 @@ class ContactScreen(PortalScreen):
     @on(Input.Submitted, "#new-email")
     def send_code(self) -> None:
         """Send a code to the address typed."""
-        self._call("send", contact.request_email_verification,
-                   self.query_one("#new-email", Input).value,
-                   done=_("Code sent. Check your mailbox."))
+        self._call(
+            "send",
+            contact.request_email_verification,
+            self.query_one("#new-email", Input).value,
+            done=_("Code sent. Check your mailbox."),
+        )
 
     @on(Button.Pressed, "#verify")
     @on(Input.Submitted, "#code")
     def verify(self) -> None:
         """Check the code typed."""
-        self._call("verify", contact.verify_email, self.query_one("#code", Input).value,
-                   done=_("Address verified: your messages now go there."))
+        self._call(
+            "verify",
+            contact.verify_email,
+            self.query_one("#code", Input).value,
+            done=_("Address verified: your messages now go there."),
+        )
 
     @on(Button.Pressed, "#resend")
     def action_resend_code(self) -> None:
@@ -245,8 +290,11 @@ class ContactScreen(PortalScreen):
     @on(Button.Pressed, "#use-org")
     def use_org(self) -> None:
         """Send messages to the organization email again."""
-        self._call("use-org", contact.use_organization_email,
-                   done=_("Your messages go to your organization email again."))
+        self._call(
+            "use-org",
+            contact.use_organization_email,
+            done=_("Your messages go to your organization email again."),
+        )
 
     # -- address and preferences -------------------------------------------------------
 
@@ -254,8 +302,10 @@ class ContactScreen(PortalScreen):
     @on(Input.Submitted, "#street, #street2, #postal-code, #city")
     def action_save_address(self) -> None:
         """Save the postal address as typed."""
-        values = {name.replace("-", "_"): self.query_one(f"#{name}", Input).value
-                  for name in ("street", "street2", "postal-code", "city")}
+        values = {
+            name.replace("-", "_"): self.query_one(f"#{name}", Input).value
+            for name in ("street", "street2", "postal-code", "city")
+        }
         self._call("address", contact.save_address, **values, done=_("Address saved."))
 
     @on(Checkbox.Changed, "#newsletter")
@@ -263,8 +313,11 @@ class ContactScreen(PortalScreen):
         """Subscribe or unsubscribe at once."""
         if self._view is None or event.value == self._view.details.newsletter:
             return
-        done = (_("You will receive the newsletter.") if event.value
-                else _("You will no longer receive the newsletter."))
+        done = (
+            _("You will receive the newsletter.")
+            if event.value
+            else _("You will no longer receive the newsletter.")
+        )
         self._call("newsletter", contact.set_newsletter, event.value, done=done)
 
     @on(RadioSet.Changed, "#language")

@@ -52,8 +52,11 @@ def benefit_text(
     if benefit.rule is None:
         details = left
     elif unit_price_cents is not None:
-        details = _("{amount} off each item ({left})",
-                    amount=money(benefit.subsidy_for(unit_price_cents)), left=left)
+        details = _(
+            "{amount} off each item ({left})",
+            amount=money(benefit.subsidy_for(unit_price_cents)),
+            left=left,
+        )
     else:
         terms = wallet.describe_rule(benefit.rule, translator, benefit.quotient_familial)
         details = f"{terms} ({left})"
@@ -98,8 +101,9 @@ class OfferScreen(PortalScreen):
         offer = self.offer
         with VerticalScroll(id="offer-details"):
             yield Static(
-                Content.from_markup("[b]$title[/b] · $partner", title=offer.title,
-                                    partner=offer.partner_name),
+                Content.from_markup(
+                    "[b]$title[/b] · $partner", title=offer.title, partner=offer.partner_name
+                ),
                 id="offer-heading",
             )
             if offer.description:
@@ -116,22 +120,30 @@ class OfferScreen(PortalScreen):
                     limits = amount_range(offer)
                     if limits is None:
                         yield Select(
-                            [(money(v), v) for v in offer.face_values], allow_blank=False,
-                            id="offer-amount", compact=True,
+                            [(money(v), v) for v in offer.face_values],
+                            allow_blank=False,
+                            id="offer-amount",
+                            compact=True,
                         )
                     else:
                         yield Input(
-                            placeholder=_("{min} to {max}", min=money(limits[0]),
-                                          max=money(limits[1])),
-                            id="offer-amount-input", compact=True, max_length=12,
+                            placeholder=_(
+                                "{min} to {max}", min=money(limits[0]), max=money(limits[1])
+                            ),
+                            id="offer-amount-input",
+                            compact=True,
+                            max_length=12,
                         )
                 yield Label(_("Quantity"), classes="field-label")
                 yield Input("1", id="offer-quantity", compact=True, max_length=4)
             yield Static("", id="offer-preview")
             yield Static(
-                _("a or Enter: add to basket · at most {max} per line",
-                  max=basket_service.MAX_QUANTITY_PER_LINE),
-                id="offer-message", classes="hint",
+                _(
+                    "a or Enter: add to basket · at most {max} per line",
+                    max=basket_service.MAX_QUANTITY_PER_LINE,
+                ),
+                id="offer-message",
+                classes="hint",
             )
 
     def _fact(self, label: str, value: str) -> Content:
@@ -139,23 +151,34 @@ class OfferScreen(PortalScreen):
 
     def _facts(self) -> Content:
         offer = self.offer
-        lines = [self._fact(_("Type:"), f"{kind_label(offer.kind)} · {category_name(offer.category)}")]
+        lines = [
+            self._fact(_("Type:"), f"{kind_label(offer.kind)} · {category_name(offer.category)}")
+        ]
         if offer.kind == "ecard":
             lines.append(self._fact(_("Discount:"), percent(offer.discount_bp)))
             limits = amount_range(offer)
             if limits is None:
                 amounts = ", ".join(money(v) for v in offer.face_values)
             else:
-                amounts = _("free, from {min} to {max}, in whole euros",
-                            min=money(limits[0]), max=money(limits[1]))
+                amounts = _(
+                    "free, from {min} to {max}, in whole euros",
+                    min=money(limits[0]),
+                    max=money(limits[1]),
+                )
             lines.append(self._fact(_("Amounts:"), amounts))
         else:
             price = price_line(offer, None, 1)
-            lines.append(self._fact(
-                _("Price:"),
-                _("{price} instead of {face} (-{discount})", price=money(price.unit_price_cents),
-                  face=money(price.face_value_cents), discount=percent(price.discount_bp, offer.kind)),
-            ))
+            lines.append(
+                self._fact(
+                    _("Price:"),
+                    _(
+                        "{price} instead of {face} (-{discount})",
+                        price=money(price.unit_price_cents),
+                        face=money(price.face_value_cents),
+                        discount=percent(price.discount_bp, offer.kind),
+                    ),
+                )
+            )
         return Content("\n").join(lines)
 
     def _conditions(self) -> Content:
@@ -163,7 +186,8 @@ class OfferScreen(PortalScreen):
         lines = []
         validity = offer.validity or (
             ngettext("{n} month", "{n} months", offer.validity_months)
-            if offer.validity_months else ""
+            if offer.validity_months
+            else ""
         )
         if validity:
             lines.append(self._fact(_("Validity:"), validity))
@@ -172,7 +196,8 @@ class OfferScreen(PortalScreen):
         if offer.kind == "product":
             delivery = (
                 _("By post, delivery fee {fee} per order", fee=money(offer.shipping_cents))
-                if offer.shipping_cents else _("By post, free delivery")
+                if offer.shipping_cents
+                else _("By post, free delivery")
             )
         elif offer.kind == "eticket":
             delivery = _("Electronic ticket, in My e-tickets once paid")
@@ -231,12 +256,14 @@ class OfferScreen(PortalScreen):
             preview.update("")
             return
         price = price_line(self.offer, face, quantity)
-        preview.update(Content.from_markup(
-            "$line [b]$total[/b] · $savings",
-            line=_("{n} × {unit} =", n=quantity, unit=money(price.unit_price_cents)),
-            total=money(price.total_cents),
-            savings=_("you save {amount}", amount=money(price.savings_cents)),
-        ))
+        preview.update(
+            Content.from_markup(
+                "$line [b]$total[/b] · $savings",
+                line=_("{n} × {unit} =", n=quantity, unit=money(price.unit_price_cents)),
+                total=money(price.total_cents),
+                savings=_("you save {amount}", amount=money(price.savings_cents)),
+            )
+        )
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -256,8 +283,11 @@ class OfferScreen(PortalScreen):
         """Ask the basket service to add the line (it checks everything again)."""
         try:
             basket = await self.portal.call(
-                basket_service.add_to_basket, self.portal.member, self.offer.id,
-                face_value_cents=face_value_cents, quantity=quantity,
+                basket_service.add_to_basket,
+                self.portal.member,
+                self.offer.id,
+                face_value_cents=face_value_cents,
+                quantity=quantity,
             )
         except ShopError as error:
             self.post_message(self.Refused(error.text(self.portal.translator())))
@@ -268,8 +298,12 @@ class OfferScreen(PortalScreen):
     def _added(self, message: Added) -> None:
         basket = message.basket
         self._say(
-            _("Added: {n} × {title}. {summary}", n=message.quantity, title=self.offer.title,
-              summary=basket_summary(basket.item_count, basket.total_cents)),
+            _(
+                "Added: {n} × {title}. {summary}",
+                n=message.quantity,
+                title=self.offer.title,
+                summary=basket_summary(basket.item_count, basket.total_cents),
+            ),
         )
 
     @on(Refused)

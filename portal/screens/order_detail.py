@@ -35,6 +35,7 @@ from portal.widgets.footer import PortalFooter
 
 # -- shared formatting ---------------------------------------------------------------------
 
+
 def status_text(status: str) -> str:
     """An order status, translated."""
     return _(STATUS_LABELS.get(status, status))
@@ -68,14 +69,20 @@ def progress_text(detail: OrderDetail) -> str:
             parts.append(_("Refunded to the sources it was paid from."))
     else:
         if order.status == "shipped" and order.tracking_number:
-            parts.append(_("Shipped on {date}, tracking number {tracking}.",
-                           date=when_text(order.shipped_at), tracking=order.tracking_number))
+            parts.append(
+                _(
+                    "Shipped on {date}, tracking number {tracking}.",
+                    date=when_text(order.shipped_at),
+                    tracking=order.tracking_number,
+                )
+            )
         elif order.dispatch_on:
             if order.dispatch_on == today_paris().isoformat():
                 parts.append(_("Your parcel leaves today."))
             else:
-                parts.append(_("Your parcel will be dispatched on {date}.",
-                               date=day_text(order.dispatch_on)))
+                parts.append(
+                    _("Your parcel will be dispatched on {date}.", date=day_text(order.dispatch_on))
+                )
         if any(line.status == "preparing" for line in detail.lines):
             parts.append(_("Your e-cards and e-tickets are being prepared."))
         elif order.status == "available":
@@ -84,6 +91,7 @@ def progress_text(detail: OrderDetail) -> str:
 
 
 # -- dialogs ---------------------------------------------------------------------------------
+
 
 class YesNoDialog(ModalScreen[bool]):
     """A yes/no question (``y``/``n``); dismissed with True for yes."""
@@ -103,8 +111,9 @@ class YesNoDialog(ModalScreen[bool]):
         with Vertical(classes="wallet-dialog"):
             yield Static(Content(self._question), id="dialog-question")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self._confirm} (y)", id="dialog-yes", variant="primary",
-                             compact=True)
+                yield Button(
+                    f"{self._confirm} (y)", id="dialog-yes", variant="primary", compact=True
+                )
                 yield Button(f"{_('No')} (n)", id="dialog-no", compact=True)
         yield PortalFooter()
 
@@ -132,8 +141,15 @@ class AskDialog(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="wallet.ask_cancel"),
     ]
 
-    def __init__(self, question: str, *, placeholder: str = "", value: str = "",
-                 password: bool = False, max_length: int = 60) -> None:
+    def __init__(
+        self,
+        question: str,
+        *,
+        placeholder: str = "",
+        value: str = "",
+        password: bool = False,
+        max_length: int = 60,
+    ) -> None:
         super().__init__()
         self._question = question
         self._placeholder = placeholder
@@ -144,8 +160,13 @@ class AskDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="wallet-dialog"):
             yield Static(Content(self._question), id="dialog-question")
-            yield Input(self._value, placeholder=self._placeholder, password=self._password,
-                        max_length=self._max_length, id="dialog-input")
+            yield Input(
+                self._value,
+                placeholder=self._placeholder,
+                password=self._password,
+                max_length=self._max_length,
+                id="dialog-input",
+            )
             yield Static(_("Enter to confirm, Escape to cancel."), classes="hint")
         yield PortalFooter()
 
@@ -162,6 +183,7 @@ class AskDialog(ModalScreen[str | None]):
 
 
 # -- the screen ------------------------------------------------------------------------------
+
 
 class OrderDetailScreen(PortalScreen):
     """An order's detail; ``c`` cancels it when it still can be."""
@@ -203,8 +225,9 @@ class OrderDetailScreen(PortalScreen):
         with VerticalScroll(id="order-detail", classes="wallet-page"):
             yield Static(_("Loading…"), id="order-heading", classes="heading")
             yield Static("", id="order-progress")
-            table: DataTable[Any] = DataTable(id="order-lines", cursor_type="none",
-                                              zebra_stripes=True)
+            table: DataTable[Any] = DataTable(
+                id="order-lines", cursor_type="none", zebra_stripes=True
+            )
             yield table
             yield Static("", id="order-payments")
             yield Static("", id="order-totals")
@@ -226,8 +249,9 @@ class OrderDetailScreen(PortalScreen):
     async def load(self, note: str = "") -> None:
         """Read the order again."""
         try:
-            detail = await self.portal.call(orders_service.get_order, self.portal.member,
-                                            self.order_id)
+            detail = await self.portal.call(
+                orders_service.get_order, self.portal.member, self.order_id
+            )
         except UserError as error:
             self.post_message(self.Failed(error.translated(self.portal.translator())))
             return
@@ -261,9 +285,17 @@ class OrderDetailScreen(PortalScreen):
 
     def _draw(self, detail: OrderDetail) -> None:
         order = detail.order
-        self.query_one("#order-heading", Static).update(Content(" · ".join([
-            detail.number, when_text(order.created_at), status_text(order.status),
-        ])))
+        self.query_one("#order-heading", Static).update(
+            Content(
+                " · ".join(
+                    [
+                        detail.number,
+                        when_text(order.created_at),
+                        status_text(order.status),
+                    ]
+                )
+            )
+        )
         self.query_one("#order-progress", Static).update(Content(progress_text(detail)))
         table = self.query_one("#order-lines", DataTable)
         table.clear(columns=True)
@@ -275,7 +307,9 @@ class OrderDetailScreen(PortalScreen):
         table.add_column(_("Status"), width=22)
         for line in detail.lines:
             table.add_row(
-                Content(line.title[:width]), str(line.quantity), money(line.line_total_cents),
+                Content(line.title[:width]),
+                str(line.quantity),
+                money(line.line_total_cents),
                 money(-line.subsidy_cents) if line.subsidy_cents else "",
                 _(LINE_STATUS_LABELS.get(line.status, line.status)),
             )
@@ -284,27 +318,39 @@ class OrderDetailScreen(PortalScreen):
         for part in detail.payments:
             text = "  " + amount_line(payment_label(part, t), part.amount_cents, t)
             if part.source == "card" and part.status:
-                text += f" ({_(orders_service.PAYMENT_STATUS_LABELS.get(part.status, part.status))})"
+                text += (
+                    f" ({_(orders_service.PAYMENT_STATUS_LABELS.get(part.status, part.status))})"
+                )
             if part.refunded_cents:
                 text += " · " + _("refunded {amount}", amount=money(part.refunded_cents))
             paid.append(text)
         if not detail.payments:
             paid.append("  " + _("Nothing to pay"))
         self.query_one("#order-payments", Static).update(Content("\n".join(paid)))
-        totals = [_("Total {amount}", amount=money(order.total_cents)),
-                  _("incl. VAT {amount}", amount=money(detail.vat_cents))]
+        totals = [
+            _("Total {amount}", amount=money(order.total_cents)),
+            _("incl. VAT {amount}", amount=money(detail.vat_cents)),
+        ]
         if order.shipping_cents:
             totals.insert(1, _("delivery {amount}", amount=money(order.shipping_cents)))
         if order.savings_cents:
             totals.append(_("you saved {amount}", amount=money(order.savings_cents)))
         self.query_one("#order-totals", Static).update(Content(" · ".join(totals)))
-        invoice = (_("Invoice {number}: {file} in your SFTP folder (press i).",
-                     number=order.invoice_number, file=order.invoice_file)
-                   if order.invoice_number and order.invoice_file
-                   else _("The invoice is issued when the payment is confirmed."))
+        invoice = (
+            _(
+                "Invoice {number}: {file} in your SFTP folder (press i).",
+                number=order.invoice_number,
+                file=order.invoice_file,
+            )
+            if order.invoice_number and order.invoice_file
+            else _("The invoice is issued when the payment is confirmed.")
+        )
         self.query_one("#order-invoice", Static).update(Content(invoice))
-        cancel = (_("Press c to cancel this order; it is refunded to the sources it was paid from.")
-                  if detail.cancellable else self._block_text(detail))
+        cancel = (
+            _("Press c to cancel this order; it is refunded to the sources it was paid from.")
+            if detail.cancellable
+            else self._block_text(detail)
+        )
         self.query_one("#order-cancel", Static).update(Content(cancel))
 
     @staticmethod
@@ -329,8 +375,13 @@ class OrderDetailScreen(PortalScreen):
         if detail is None or not detail.order.invoice_file:
             self._say(_("The invoice is issued when the payment is confirmed."), error=True)
             return
-        self._say(_("Download it with: sftp -P <port> {login}@<host>, then get {file}",
-                    login=detail.member_login, file=detail.order.invoice_file))
+        self._say(
+            _(
+                "Download it with: sftp -P <port> {login}@<host>, then get {file}",
+                login=detail.member_login,
+                file=detail.order.invoice_file,
+            )
+        )
 
     def action_cancel_order(self) -> None:
         """Ask, then cancel and refund (or say why it cannot be cancelled)."""
@@ -340,9 +391,11 @@ class OrderDetailScreen(PortalScreen):
         if not detail.cancellable:
             self._say(self._block_text(detail), error=True)
             return
-        question = _("Cancel order {number} of {amount}? It is refunded to the sources it "
-                     "was paid from.", number=detail.number,
-                     amount=money(detail.order.total_cents))
+        question = _(
+            "Cancel order {number} of {amount}? It is refunded to the sources it was paid from.",
+            number=detail.number,
+            amount=money(detail.order.total_cents),
+        )
         self.app.push_screen(YesNoDialog(question, _("Cancel the order")), self._cancel_answer)
 
     def _cancel_answer(self, answer: bool | None) -> None:
@@ -354,8 +407,13 @@ class OrderDetailScreen(PortalScreen):
         """Cancel through the service; post the new state or the refusal."""
         provider = payments.runtime_for(self.portal.services).provider
         try:
-            detail = await self.portal.call(orders_service.cancel_order, self.portal.member,
-                                            self.order_id, provider=provider, reason=reason)
+            detail = await self.portal.call(
+                orders_service.cancel_order,
+                self.portal.member,
+                self.order_id,
+                provider=provider,
+                reason=reason,
+            )
         except UserError as error:
             self.post_message(self.Failed(error.translated(self.portal.translator())))
             return

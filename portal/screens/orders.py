@@ -62,8 +62,9 @@ class OrdersScreen(PortalScreen):
     @work(exclusive=True, group="orders")
     async def load(self, before_id: int | None = None) -> None:
         """Read a page of the member's orders."""
-        page = await self.portal.call(orders_service.list_orders, self.portal.member,
-                                      limit=PAGE, before_id=before_id)
+        page = await self.portal.call(
+            orders_service.list_orders, self.portal.member, limit=PAGE, before_id=before_id
+        )
         self.post_message(self.Loaded(page, append=before_id is not None))
 
     @on(Loaded)
@@ -83,8 +84,14 @@ class OrdersScreen(PortalScreen):
         table.add_column(_("Status"), width=14)
         table.add_column(_("Total"), width=10)
         for order in self.orders:
-            table.add_row(order.number, when_text(order.created_at), Content(order.summary[:width]),
-                          status_text(order.status), money(order.total_cents), key=str(order.id))
+            table.add_row(
+                order.number,
+                when_text(order.created_at),
+                Content(order.summary[:width]),
+                status_text(order.status),
+                money(order.total_cents),
+                key=str(order.id),
+            )
         if self.orders:
             table.move_cursor(row=min(keep, len(self.orders) - 1))
         status = self.query_one("#orders-status", Static)
@@ -93,7 +100,9 @@ class OrdersScreen(PortalScreen):
         elif self.complete:
             status.update(_("{n} order(s). Enter: details.", n=len(self.orders)))
         else:
-            status.update(_("{n} latest orders. Enter: details, m: older orders.", n=len(self.orders)))
+            status.update(
+                _("{n} latest orders. Enter: details, m: older orders.", n=len(self.orders))
+            )
 
     def action_open(self) -> None:
         """Open the highlighted order."""

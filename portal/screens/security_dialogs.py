@@ -38,8 +38,9 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(id="confirm-dialog"):
             yield Static(self._question, id="confirm-question")
             with Horizontal(id="confirm-buttons"):
-                yield Button(f"{self._confirm} (y)", id="confirm-yes", variant="error",
-                             compact=True)
+                yield Button(
+                    f"{self._confirm} (y)", id="confirm-yes", variant="error", compact=True
+                )
                 yield Button(f"{_('Cancel')} (n)", id="confirm-no", compact=True)
         yield PortalFooter()
 

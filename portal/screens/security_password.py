@@ -28,11 +28,13 @@ from portal.services.password_policy import (
 from portal.widgets.strength import StrengthMeter
 
 
-def _evaluate(password: str, login: str, name: str, organization: str,
-              translator: Translator) -> tuple[int, list[str]]:
+def _evaluate(
+    password: str, login: str, name: str, organization: str, translator: Translator
+) -> tuple[int, list[str]]:
     """Score and problems of a candidate (runs in a thread: zxcvbn is pure Python)."""
-    problems = check_password_policy(password, login=login, name=name,
-                                     organization=organization, translator=translator)
+    problems = check_password_policy(
+        password, login=login, name=name, organization=organization, translator=translator
+    )
     return strength(password, user_inputs=[login, name, organization]), problems
 
 
@@ -55,9 +57,11 @@ class PasswordScreen(PortalScreen):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="password-page", classes="page"):
             yield Static(
-                _("At least {n} characters, any you like (spaces and accents too). Not your "
-                  "login, your name or your organization's name, nor a common password.",
-                  n=MIN_LENGTH),
+                _(
+                    "At least {n} characters, any you like (spaces and accents too). Not your "
+                    "login, your name or your organization's name, nor a common password.",
+                    n=MIN_LENGTH,
+                ),
                 id="password-rules",
             )
             yield Static(_(COMPOSITION_ADVICE), id="password-advice", classes="advice")
@@ -73,12 +77,15 @@ class PasswordScreen(PortalScreen):
             yield Static("", id="new-problems")
             with Horizontal(classes="form-row"):
                 yield Label(_("Confirm"), classes="field")
-                yield Input(password=True, id="confirm", compact=True,
-                            max_length=MAX_LENGTH + 1)
+                yield Input(password=True, id="confirm", compact=True, max_length=MAX_LENGTH + 1)
             yield Static("", id="password-message")
             with Horizontal(classes="form-row"):
-                yield Button(_("Change password") + " (ctrl+s)", id="password-save",
-                             compact=True, variant="primary")
+                yield Button(
+                    _("Change password") + " (ctrl+s)",
+                    id="password-save",
+                    compact=True,
+                    variant="primary",
+                )
             yield Static(_("Your other sessions will be closed."), classes="advice")
 
     def on_mount(self) -> None:
@@ -101,7 +108,11 @@ class PasswordScreen(PortalScreen):
             return
         member = self.portal.member
         score, problems = await asyncio.to_thread(
-            _evaluate, password, member.login, member.full_name, member.organization_name,
+            _evaluate,
+            password,
+            member.login,
+            member.full_name,
+            member.organization_name,
             current(),
         )
         meter.score = score
@@ -175,15 +186,17 @@ class PasswordScreen(PortalScreen):
             self.query_one(field, Input).focus()
             return
         reason = get_translator(member.language).gettext(
-            "Your password was changed from another session: please log in again.")
+            "Your password was changed from another session: please log in again."
+        )
         closed = portal.services.sessions.close_member_sessions(
-            member.id, except_session=portal.session.session_id, reason=reason)
-        await portal.call(account.record_sessions_closed, member, closed,
-                          cause="password_changed")
+            member.id, except_session=portal.session.session_id, reason=reason
+        )
+        await portal.call(account.record_sessions_closed, member, closed, cause="password_changed")
         text = _("Password changed.")
         if closed:
-            text += " " + ngettext("{n} other session was closed.",
-                                   "{n} other sessions were closed.", closed)
+            text += " " + ngettext(
+                "{n} other session was closed.", "{n} other sessions were closed.", closed
+            )
         self.notify(text)
         if self.is_current:
             self.dismiss()

@@ -50,8 +50,10 @@ class SessionsScreen(PortalScreen):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="sessions-page", classes="page"):
             yield Static(
-                _("Where you are logged in now. If you do not recognise a session, close the "
-                  "others and change your password."),
+                _(
+                    "Where you are logged in now. If you do not recognise a session, close the "
+                    "others and change your password."
+                ),
                 classes="explain",
             )
             table: DataTable[str] = DataTable(id="sessions", cursor_type="row")
@@ -72,21 +74,30 @@ class SessionsScreen(PortalScreen):
         mine = portal.session.session_id
         sessions = portal.services.sessions.list_for(portal.member.id)
         own = next((s for s in sessions if s.session_id == mine), None)
-        self._others = [s for s in sessions
-                        if s.session_id != mine and s.session_id not in self._closing_ids]
+        self._others = [
+            s for s in sessions if s.session_id != mine and s.session_id not in self._closing_ids
+        ]
         table = self.query_one("#sessions", DataTable)
         table.clear()
         table.add_row(
-            _("This session"), portal.session.ip or "—",
-            _when(own.started_at if own else None), _when(own.last_activity if own else None),
+            _("This session"),
+            portal.session.ip or "—",
+            _when(own.started_at if own else None),
+            _when(own.last_activity if own else None),
             key=mine,
         )
         for info in self._others:
-            table.add_row(info.session_id[:8], info.ip or "—", _when(info.started_at),
-                          _when(info.last_activity), key=info.session_id)
+            table.add_row(
+                info.session_id[:8],
+                info.ip or "—",
+                _when(info.started_at),
+                _when(info.last_activity),
+                key=info.session_id,
+            )
         self.query_one("#sessions-summary", Static).update(
             ngettext("{n} other session.", "{n} other sessions.", len(self._others))
-            if self._others else _("No other session.")
+            if self._others
+            else _("No other session.")
         )
         self.refresh_bindings()
 
@@ -99,8 +110,9 @@ class SessionsScreen(PortalScreen):
         """Close every other session of mine, after a confirmation."""
         if not self._others:
             return
-        question = ngettext("Close {n} other session?", "Close {n} other sessions?",
-                            len(self._others))
+        question = ngettext(
+            "Close {n} other session?", "Close {n} other sessions?", len(self._others)
+        )
 
         def confirmed(answer: bool | None) -> None:
             if answer:
@@ -114,11 +126,12 @@ class SessionsScreen(PortalScreen):
         portal = self.portal
         member = portal.member
         reason = get_translator(member.language).gettext(
-            "This session was closed from another of your sessions.")
+            "This session was closed from another of your sessions."
+        )
         self._closing_ids.update(s.session_id for s in self._others)
         closed = portal.services.sessions.close_member_sessions(
-            member.id, except_session=portal.session.session_id, reason=reason)
-        await portal.call(account.record_sessions_closed, member, closed,
-                          cause="member_request")
+            member.id, except_session=portal.session.session_id, reason=reason
+        )
+        await portal.call(account.record_sessions_closed, member, closed, cause="member_request")
         self.notify(ngettext("{n} session closed.", "{n} sessions closed.", closed))
         self.action_refresh_list()

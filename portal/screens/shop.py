@@ -91,11 +91,12 @@ def right(text: str) -> Text:
 
 
 def basket_summary(count: int, total_cents: int) -> str:
-    """"Basket: 3 items · 142,50 €" (or that it is empty)."""
+    """ "Basket: 3 items · 142,50 €" (or that it is empty)."""
     if count == 0:
         return _("Your basket is empty.")
-    return ngettext("Basket: {n} item · {total}", "Basket: {n} items · {total}", count,
-                    total=money(total_cents))
+    return ngettext(
+        "Basket: {n} item · {total}", "Basket: {n} items · {total}", count, total=money(total_cents)
+    )
 
 
 # -- the screen ----------------------------------------------------------------------
@@ -160,8 +161,10 @@ class ShopScreen(PortalScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Input(
-            placeholder=_("Search an offer, a store, a city… (/)"), id="shop-search",
-            compact=True, max_length=catalog.SEARCH_MAX_LENGTH,
+            placeholder=_("Search an offer, a store, a city… (/)"),
+            id="shop-search",
+            compact=True,
+            max_length=catalog.SEARCH_MAX_LENGTH,
         )
         with Horizontal(id="shop-main"):
             categories = OptionList(id="shop-categories")
@@ -197,9 +200,7 @@ class ShopScreen(PortalScreen):
         """Fetch the offers of the chosen category matching the search."""
         query = self.query_one("#shop-search", Input).value
         category = None if self._category == ALL else self._category
-        found = await self.portal.call(
-            catalog.search_offers, self.portal.member, query, category
-        )
+        found = await self.portal.call(catalog.search_offers, self.portal.member, query, category)
         self.post_message(self.OffersLoaded(found))
 
     @work(exclusive=True, group="shop-basket")
@@ -262,16 +263,15 @@ class ShopScreen(PortalScreen):
         selected = self._selected_offer_id()
         table.clear(columns=True)
         # Scrollbar and cell padding take their share; the title gets what is left.
-        title_width = max(
-            _MIN_TITLE_WIDTH, table.size.width - _DISCOUNT_WIDTH - _PRICE_WIDTH - 8
-        )
+        title_width = max(_MIN_TITLE_WIDTH, table.size.width - _DISCOUNT_WIDTH - _PRICE_WIDTH - 8)
         table.add_column(_("Offer"), width=title_width, key="title")
         table.add_column(right(_("Discount")), width=_DISCOUNT_WIDTH, key="discount")
         table.add_column(right(_("Price")), width=_PRICE_WIDTH, key="price")
         for offer in self._offers:
             table.add_row(
                 clip(offer.title, title_width),
-                right(discount_text(offer.discount_bp, offer.kind)), right(from_price(offer)),
+                right(discount_text(offer.discount_bp, offer.kind)),
+                right(from_price(offer)),
                 key=str(offer.id),
             )
         self._show_status()
@@ -284,8 +284,11 @@ class ShopScreen(PortalScreen):
         text = self._basket_text
         if self._offers_loaded and not self._offers:
             query = self.query_one("#shop-search", Input).value.strip()
-            text = (_("No offer matches “{query}”.", query=query) if query
-                    else _("No offer in this category."))
+            text = (
+                _("No offer matches “{query}”.", query=query)
+                if query
+                else _("No offer in this category.")
+            )
         self.query_one("#shop-status", Static).update(text)
 
     def _selected_offer_id(self) -> str | None:

@@ -24,9 +24,13 @@ from portal.services import ssh_keys
 from portal.services.ssh_keys import SshKey, SshKeyError
 
 _SHORT_TYPES = {
-    "ssh-ed25519": "ed25519", "ssh-ed448": "ed448", "sk-ssh-ed25519@openssh.com": "ed25519-sk",
-    "ecdsa-sha2-nistp256": "ecdsa256", "ecdsa-sha2-nistp384": "ecdsa384",
-    "ecdsa-sha2-nistp521": "ecdsa521", "sk-ecdsa-sha2-nistp256@openssh.com": "ecdsa-sk",
+    "ssh-ed25519": "ed25519",
+    "ssh-ed448": "ed448",
+    "sk-ssh-ed25519@openssh.com": "ed25519-sk",
+    "ecdsa-sha2-nistp256": "ecdsa256",
+    "ecdsa-sha2-nistp384": "ecdsa384",
+    "ecdsa-sha2-nistp521": "ecdsa521",
+    "sk-ecdsa-sha2-nistp256@openssh.com": "ecdsa-sk",
 }
 
 
@@ -59,8 +63,10 @@ class SshKeysScreen(PortalScreen):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="keys-page", classes="page"):
             yield Static(
-                _("Log in without typing your password: paste your public key, the content "
-                  "of ~/.ssh/id_ed25519.pub (create one with: ssh-keygen -t ed25519)."),
+                _(
+                    "Log in without typing your password: paste your public key, the content "
+                    "of ~/.ssh/id_ed25519.pub (create one with: ssh-keygen -t ed25519)."
+                ),
                 classes="explain",
             )
             table: DataTable[str] = DataTable(id="keys", cursor_type="row", zebra_stripes=True)
@@ -72,16 +78,25 @@ class SshKeysScreen(PortalScreen):
             yield Static(_("Add a key"), classes="heading")
             with Horizontal(classes="form-row"):
                 yield Label(_("Public key"), classes="field")
-                yield Input(placeholder="ssh-ed25519 AAAA… me@laptop", id="key-text",
-                            compact=True, max_length=16_384)
+                yield Input(
+                    placeholder="ssh-ed25519 AAAA… me@laptop",
+                    id="key-text",
+                    compact=True,
+                    max_length=16_384,
+                )
             with Horizontal(classes="form-row"):
                 yield Label(_("Name"), classes="field")
-                yield Input(placeholder=_("e.g. my laptop (optional)"), id="key-label",
-                            compact=True, max_length=ssh_keys.MAX_LABEL)
+                yield Input(
+                    placeholder=_("e.g. my laptop (optional)"),
+                    id="key-label",
+                    compact=True,
+                    max_length=ssh_keys.MAX_LABEL,
+                )
             yield Static("", id="key-message")
             with Horizontal(classes="form-row"):
-                yield Button(_("Add key") + " (ctrl+s)", id="key-add", compact=True,
-                             variant="primary")
+                yield Button(
+                    _("Add key") + " (ctrl+s)", id="key-add", compact=True, variant="primary"
+                )
 
     def on_mount(self) -> None:
         self.load()
@@ -99,8 +114,12 @@ class SshKeysScreen(PortalScreen):
         table = self.query_one("#keys", DataTable)
         table.clear()
         for key in self._keys:
-            table.add_row(escape(key.label), short_type(key), key.fingerprint.removeprefix(
-                "SHA256:"), key=str(key.id))
+            table.add_row(
+                escape(key.label),
+                short_type(key),
+                key.fingerprint.removeprefix("SHA256:"),
+                key=str(key.id),
+            )
         table.display = bool(self._keys)
         if not self._keys:
             self.query_one("#key-detail", Static).update(_("No key yet."))
@@ -117,8 +136,11 @@ class SshKeysScreen(PortalScreen):
         key = self._selected_key()
         if key is None:
             return
-        text = _("{label}: added on {date}", label=escape(key.label),
-                 date=format_timestamp_date(key.created_at))
+        text = _(
+            "{label}: added on {date}",
+            label=escape(key.label),
+            date=format_timestamp_date(key.created_at),
+        )
         if key.last_used_at:
             text += " · " + _("last used on {date}", date=format_timestamp_date(key.last_used_at))
         self.query_one("#key-detail", Static).update(text)
@@ -180,8 +202,11 @@ class SshKeysScreen(PortalScreen):
         key = self._selected_key()
         if key is None:
             return
-        question = _("Remove the key “{label}” ({fingerprint})? It will no longer open your "
-                     "account.", label=escape(key.label), fingerprint=key.fingerprint)
+        question = _(
+            "Remove the key “{label}” ({fingerprint})? It will no longer open your account.",
+            label=escape(key.label),
+            fingerprint=key.fingerprint,
+        )
 
         def confirmed(answer: bool | None) -> None:
             if answer:

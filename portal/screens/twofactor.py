@@ -57,16 +57,26 @@ class TwoFactorScreen(PortalScreen):
         status = self._status
         with VerticalScroll(id="twofactor-page", classes="page"):
             yield Static(
-                _("When it is on, logging in asks, after your password or SSH key, for a "
-                  "6-digit code from an authenticator app on your phone (Google "
-                  "Authenticator, Microsoft Authenticator, Authy, LastPass…)."),
+                _(
+                    "When it is on, logging in asks, after your password or SSH key, for a "
+                    "6-digit code from an authenticator app on your phone (Google "
+                    "Authenticator, Microsoft Authenticator, Authy, LastPass…)."
+                ),
                 classes="explain",
             )
             yield Static(self._state_text(status), id="twofactor-state")
-            if status is not None and not status.enabled and twofactor.is_required(
-                    self.portal.member):
-                yield Static(_("Your role requires it: you will be asked to activate it at "
-                               "your next login."), classes="warning")
+            if (
+                status is not None
+                and not status.enabled
+                and twofactor.is_required(self.portal.member)
+            ):
+                yield Static(
+                    _(
+                        "Your role requires it: you will be asked to activate it at "
+                        "your next login."
+                    ),
+                    classes="warning",
+                )
             yield OptionList(*self._options(status), id="twofactor-actions")
 
     def _state_text(self, status: TwoFactorStatus | None) -> str:
@@ -74,10 +84,17 @@ class TwoFactorScreen(PortalScreen):
             return ""
         if not status.enabled:
             return _("Two-factor authentication is off.")
-        text = _("Two-factor authentication is on since {date}.",
-                 date=format_timestamp_date(status.enabled_at))
-        return text + "\n" + ngettext("{n} recovery code left.", "{n} recovery codes left.",
-                                      status.recovery_codes_left)
+        text = _(
+            "Two-factor authentication is on since {date}.",
+            date=format_timestamp_date(status.enabled_at),
+        )
+        return (
+            text
+            + "\n"
+            + ngettext(
+                "{n} recovery code left.", "{n} recovery codes left.", status.recovery_codes_left
+            )
+        )
 
     def _options(self, status: TwoFactorStatus | None) -> list[Option]:
         if status is None:
@@ -131,8 +148,9 @@ class TwoFactorScreen(PortalScreen):
     def action_regenerate(self) -> None:
         """Replace the recovery codes, after a confirmation."""
         self.app.push_screen(
-            ConfirmDialog(_("Make 10 new recovery codes? The current ones will stop working."),
-                          _("New codes")),
+            ConfirmDialog(
+                _("Make 10 new recovery codes? The current ones will stop working."), _("New codes")
+            ),
             self._regenerate_confirmed,
         )
 
@@ -147,8 +165,9 @@ class TwoFactorScreen(PortalScreen):
 
         portal = self.portal
         try:
-            codes = await portal.call(twofactor.regenerate_recovery_codes,
-                                      portal.services.secrets, portal.member.id)
+            codes = await portal.call(
+                twofactor.regenerate_recovery_codes, portal.services.secrets, portal.member.id
+            )
         except TwoFactorError:
             self.notify(_("Two-factor authentication is off."), severity="error")
             self.load()

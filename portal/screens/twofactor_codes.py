@@ -38,15 +38,15 @@ class RecoveryCodesView(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(_("Your recovery codes"), classes="heading")
         yield Static(
-            _("Each code works once, instead of a code from your app, should you lose your "
-              "phone. Write them down or store them somewhere safe: they will not be shown "
-              "again."),
+            _(
+                "Each code works once, instead of a code from your app, should you lose your "
+                "phone. Write them down or store them somewhere safe: they will not be shown "
+                "again."
+            ),
             classes="explain",
         )
         yield Static(codes_text(self.codes), id="recovery-codes")
-        yield Static(
-            _("c: copy the codes · enter: I have saved them"), classes="advice"
-        )
+        yield Static(_("c: copy the codes · enter: I have saved them"), classes="advice")
 
 
 class RecoveryCodesScreen(PortalScreen):

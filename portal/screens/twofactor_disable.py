@@ -33,25 +33,36 @@ class TwoFactorDisableScreen(PortalScreen):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="disable-page", classes="page"):
             yield Static(
-                _("Without it, your password alone opens your account. To turn it off, type "
-                  "your password and a code from your app (or a recovery code)."),
+                _(
+                    "Without it, your password alone opens your account. To turn it off, type "
+                    "your password and a code from your app (or a recovery code)."
+                ),
                 classes="explain",
             )
             if twofactor.is_required(self.portal.member):
-                yield Static(_("Your role requires it: you will be asked to activate it at "
-                               "your next login."), classes="warning")
+                yield Static(
+                    _(
+                        "Your role requires it: you will be asked to activate it at "
+                        "your next login."
+                    ),
+                    classes="warning",
+                )
             with Horizontal(classes="form-row"):
                 yield Label(_("Password"), classes="field")
-                yield Input(password=True, id="disable-password", compact=True,
-                            max_length=1024)
+                yield Input(password=True, id="disable-password", compact=True, max_length=1024)
             with Horizontal(classes="form-row"):
                 yield Label(_("Code"), classes="field")
-                yield Input(placeholder=_("123456 or a recovery code"), id="disable-code",
-                            compact=True, max_length=20)
+                yield Input(
+                    placeholder=_("123456 or a recovery code"),
+                    id="disable-code",
+                    compact=True,
+                    max_length=20,
+                )
             yield Static("", id="disable-message")
             with Horizontal(classes="form-row"):
-                yield Button(_("Deactivate") + " (ctrl+s)", id="disable-save", compact=True,
-                             variant="error")
+                yield Button(
+                    _("Deactivate") + " (ctrl+s)", id="disable-save", compact=True, variant="error"
+                )
 
     def on_mount(self) -> None:
         self.query_one("#disable-password", Input).focus()
@@ -89,8 +100,9 @@ class TwoFactorDisableScreen(PortalScreen):
         """Turn 2FA off (argon2 and the code check run in a worker)."""
         portal = self.portal
         try:
-            done = await portal.call(twofactor.disable, portal.services.secrets,
-                                     portal.member, password, code)
+            done = await portal.call(
+                twofactor.disable, portal.services.secrets, portal.member, password, code
+            )
         finally:
             self._busy = False
         if not done:

@@ -62,8 +62,9 @@ class TwoFactorSetupScreen(PortalScreen):
     def compose_body(self) -> ComposeResult:
         if self._codes is not None:
             with VerticalScroll(classes="page"):
-                yield Static(_("Two-factor authentication is on."), classes="success",
-                             id="setup-done")
+                yield Static(
+                    _("Two-factor authentication is on."), classes="success", id="setup-done"
+                )
                 yield RecoveryCodesView(self._codes)
             return
         enrollment = self._enrollment
@@ -74,21 +75,35 @@ class TwoFactorSetupScreen(PortalScreen):
             yield QRCode(enrollment.uri, id="qr")
             with VerticalScroll(id="setup-side"):
                 if self.mandatory:
-                    yield Static(_("Required for your role: activate it to continue."),
-                                 classes="warning step")
-                yield Static(_("1. Scan this QR code with an authenticator app: Google "
-                               "Authenticator, Microsoft Authenticator, Authy, LastPass…"),
-                             classes="step")
+                    yield Static(
+                        _("Required for your role: activate it to continue."),
+                        classes="warning step",
+                    )
+                yield Static(
+                    _(
+                        "1. Scan this QR code with an authenticator app: Google "
+                        "Authenticator, Microsoft Authenticator, Authy, LastPass…"
+                    ),
+                    classes="step",
+                )
                 yield Static(_("2. Or type this key in the app:"))
                 yield Static(enrollment.grouped_secret(), id="secret")
                 yield Static(
-                    _("Account: {login} · {issuer} · time-based, 6 digits",
-                      login=self.portal.member.login, issuer=twofactor.ISSUER),
+                    _(
+                        "Account: {login} · {issuer} · time-based, 6 digits",
+                        login=self.portal.member.login,
+                        issuer=twofactor.ISSUER,
+                    ),
                     classes="advice step",
                 )
                 yield Static(_("3. Type the 6-digit code the app shows:"))
-                yield Input(placeholder="123456", id="totp-code", compact=True, max_length=7,
-                            restrict=r"[0-9 ]*")
+                yield Input(
+                    placeholder="123456",
+                    id="totp-code",
+                    compact=True,
+                    max_length=7,
+                    restrict=r"[0-9 ]*",
+                )
                 yield Static("", id="setup-message")
 
     def on_mount(self) -> None:
@@ -100,7 +115,8 @@ class TwoFactorSetupScreen(PortalScreen):
         portal = self.portal
         try:
             self._enrollment = await portal.call(
-                twofactor.begin_enrollment, portal.services.secrets, portal.member.id)
+                twofactor.begin_enrollment, portal.services.secrets, portal.member.id
+            )
         except TwoFactorError:
             self.notify(_("Two-factor authentication is already on."))
             self.dismiss()
@@ -130,14 +146,19 @@ class TwoFactorSetupScreen(PortalScreen):
         """Check the first code; on success show the recovery codes."""
         portal = self.portal
         try:
-            codes = await portal.call(twofactor.confirm_enrollment, portal.services.secrets,
-                                      portal.member.id, code)
+            codes = await portal.call(
+                twofactor.confirm_enrollment, portal.services.secrets, portal.member.id, code
+            )
         finally:
             self._busy = False
         if codes is None:
             self.query_one("#totp-code", Input).value = ""
-            self._say(_("This code is not valid. Type the code your app shows now; check "
-                        "your phone's clock."))
+            self._say(
+                _(
+                    "This code is not valid. Type the code your app shows now; check "
+                    "your phone's clock."
+                )
+            )
             return
         self._enrollment = None
         self._codes = codes

@@ -26,7 +26,10 @@ from portal.services.password_policy import check_password_policy
 from portal.services.passwords import hash_password, verify_password
 
 __all__ = [
-    "PasswordChange", "SecuritySummary", "change_password", "record_sessions_closed",
+    "PasswordChange",
+    "SecuritySummary",
+    "change_password",
+    "record_sessions_closed",
     "security_summary",
 ]
 
@@ -42,8 +45,7 @@ class SecuritySummary:
 
 def security_summary(db: Database, member: Member) -> SecuritySummary:
     """The member's 2FA state and SSH key count."""
-    return SecuritySummary(twofactor.status(db, member.id),
-                           identity.count_ssh_keys(db, member.id))
+    return SecuritySummary(twofactor.status(db, member.id), identity.count_ssh_keys(db, member.id))
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,11 @@ def change_password(db: Database, member: Member, current: str, new: str) -> Pas
     if not verify_password(stored, current) or stored is None:
         return PasswordChange(False, [t.gettext("The current password is wrong.")], True)
     problems = check_password_policy(
-        new, login=member.login, name=member.full_name,
-        organization=member.organization_name, translator=t,
+        new,
+        login=member.login,
+        name=member.full_name,
+        organization=member.organization_name,
+        translator=t,
     )
     if new == current:
         problems.append(t.gettext("The new password must be different from the current one."))
@@ -78,18 +83,27 @@ def change_password(db: Database, member: Member, current: str, new: str) -> Pas
     new_hash = hash_password(new)
     with transaction(db):
         if not identity.replace_password_hash(db, member.id, stored, new_hash):
-            return PasswordChange(False, [t.gettext(
-                "Your password was changed in the meantime; please try again.")])
-        audit.record(db, "account.password_changed", actor_id=member.id,
-                     organization_id=member.organization_id, target=member.login)
+            return PasswordChange(
+                False, [t.gettext("Your password was changed in the meantime; please try again.")]
+            )
+        audit.record(
+            db,
+            "account.password_changed",
+            actor_id=member.id,
+            organization_id=member.organization_id,
+            target=member.login,
+        )
         notifications.enqueue(
-            db, to=recipient_for(db, member.id), member_id=member.id,
+            db,
+            to=recipient_for(db, member.id),
+            member_id=member.id,
             subject=t.gettext("Your Portal password was changed"),
             body=t.gettext(
                 "Hello {name},\n\nThe password of your Portal account ({login}) was just "
                 "changed, and your other sessions were closed.\n\nIf you did not do it, "
                 "contact your CSE at once.\n",
-                name=member.first_name, login=member.login,
+                name=member.first_name,
+                login=member.login,
             ),
         )
     return PasswordChange(True)
@@ -103,6 +117,12 @@ def record_sessions_closed(db: Database, member: Member, count: int, *, cause: s
     """
     if count <= 0:
         return
-    audit.record(db, "account.sessions_closed", actor_id=member.id,
-                 organization_id=member.organization_id, target=member.login,
-                 count=count, cause=cause)
+    audit.record(
+        db,
+        "account.sessions_closed",
+        actor_id=member.id,
+        organization_id=member.organization_id,
+        target=member.login,
+        count=count,
+        cause=cause,
+    )

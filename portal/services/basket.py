@@ -43,9 +43,21 @@ from portal.i18n import N_
 from portal.services.catalog import NOT_AVAILABLE, Money, ShopError, check_amount, price_line
 
 __all__ = [
-    "MAX_BASKET_TOTAL_CENTS", "MAX_LINES", "MAX_QUANTITY_PER_LINE", "Basket", "BasketLine",
-    "ShopError", "add_to_basket", "change_quantity", "clear_basket", "count_items",
-    "get_basket", "parse_amount", "parse_quantity", "remove_line", "set_quantity",
+    "MAX_BASKET_TOTAL_CENTS",
+    "MAX_LINES",
+    "MAX_QUANTITY_PER_LINE",
+    "Basket",
+    "BasketLine",
+    "ShopError",
+    "add_to_basket",
+    "change_quantity",
+    "clear_basket",
+    "count_items",
+    "get_basket",
+    "parse_amount",
+    "parse_quantity",
+    "remove_line",
+    "set_quantity",
 ]
 
 MAX_QUANTITY_PER_LINE = 10
@@ -117,8 +129,9 @@ class Basket:
     @property
     def shipping_cents(self) -> int:
         """One delivery fee: the highest among the shipped lines."""
-        return max((line.shipping_cents for line in self.available_lines if line.shipping),
-                   default=0)
+        return max(
+            (line.shipping_cents for line in self.available_lines if line.shipping), default=0
+        )
 
     @property
     def total_cents(self) -> int:
@@ -152,12 +165,21 @@ def _priced(row: basket_data.BasketRow, offer: Offer, available: bool) -> Basket
     face = row.face_value_cents if offer.kind == "ecard" else None
     price = price_line(offer, face, row.quantity)
     return BasketLine(
-        id=row.id, offer_id=offer.id, offer_title=offer.title, partner_name=offer.partner_name,
-        kind=offer.kind, category=offer.category, face_value_cents=price.face_value_cents,
-        quantity=row.quantity, discount_bp=price.discount_bp,
-        unit_price_cents=price.unit_price_cents, line_total_cents=price.total_cents,
-        savings_cents=price.savings_cents, shipping=offer.shipping,
-        shipping_cents=offer.shipping_cents, available=available,
+        id=row.id,
+        offer_id=offer.id,
+        offer_title=offer.title,
+        partner_name=offer.partner_name,
+        kind=offer.kind,
+        category=offer.category,
+        face_value_cents=price.face_value_cents,
+        quantity=row.quantity,
+        discount_bp=price.discount_bp,
+        unit_price_cents=price.unit_price_cents,
+        line_total_cents=price.total_cents,
+        savings_cents=price.savings_cents,
+        shipping=offer.shipping,
+        shipping_cents=offer.shipping_cents,
+        available=available,
     )
 
 
@@ -216,9 +238,7 @@ def parse_quantity(text: str) -> int:
 
 def _check_quantity(quantity: int) -> None:
     if not 1 <= quantity <= MAX_QUANTITY_PER_LINE:
-        raise ShopError(
-            N_("The quantity must be between 1 and {max}."), max=MAX_QUANTITY_PER_LINE
-        )
+        raise ShopError(N_("The quantity must be between 1 and {max}."), max=MAX_QUANTITY_PER_LINE)
 
 
 def _check_total(basket: Basket, extra_cents: int) -> None:
@@ -226,7 +246,8 @@ def _check_total(basket: Basket, extra_cents: int) -> None:
     if total > MAX_BASKET_TOTAL_CENTS:
         raise ShopError(
             N_("Your basket would come to {total}, above the limit of {max} per order."),
-            total=Money(total), max=Money(MAX_BASKET_TOTAL_CENTS),
+            total=Money(total),
+            max=Money(MAX_BASKET_TOTAL_CENTS),
         )
 
 
@@ -260,9 +281,12 @@ def add_to_basket(
         if existing is not None:
             if existing.quantity + quantity > MAX_QUANTITY_PER_LINE:
                 raise ShopError(
-                    N_("You already have {have} of these in your basket; a line holds at"
-                       " most {max}."),
-                    have=existing.quantity, max=MAX_QUANTITY_PER_LINE,
+                    N_(
+                        "You already have {have} of these in your basket; a line holds at"
+                        " most {max}."
+                    ),
+                    have=existing.quantity,
+                    max=MAX_QUANTITY_PER_LINE,
                 )
         elif len(basket.lines) >= MAX_LINES:
             raise ShopError(N_("Your basket already holds {max} different offers."), max=MAX_LINES)

@@ -47,10 +47,26 @@ from portal.services import audit, wallet
 from portal.services.wallet import BenefitSummary
 
 __all__ = [
-    "CATEGORIES", "KINDS", "Category", "LinePrice", "Money", "Offer", "OfferSheet", "OfferSpec",
-    "ShopError", "amount_range", "applicable_benefits", "check_amount", "create_offer",
-    "discount_cents", "fold", "get_offer", "get_offer_sheet", "list_categories",
-    "price_line", "search_offers",
+    "CATEGORIES",
+    "KINDS",
+    "Category",
+    "LinePrice",
+    "Money",
+    "Offer",
+    "OfferSheet",
+    "OfferSpec",
+    "ShopError",
+    "amount_range",
+    "applicable_benefits",
+    "check_amount",
+    "create_offer",
+    "discount_cents",
+    "fold",
+    "get_offer",
+    "get_offer_sheet",
+    "list_categories",
+    "price_line",
+    "search_offers",
 ]
 
 log = logging.getLogger(__name__)
@@ -292,7 +308,8 @@ def check_amount(offer: Offer, face_value_cents: int | None) -> int:
         if not low <= face_value_cents <= high or face_value_cents % 100:
             raise ShopError(
                 N_("Choose an amount between {min} and {max}, in whole euros."),
-                min=Money(low), max=Money(high),
+                min=Money(low),
+                max=Money(high),
             )
         return face_value_cents
     if face_value_cents not in offer.face_values:
@@ -352,9 +369,11 @@ def _validate(spec: OfferSpec) -> None:
         if fixed and any(v <= 0 for v in spec.face_values):
             raise ValueError("face values must be positive")
         if free and not (
-            spec.min_amount_cents and spec.max_amount_cents
+            spec.min_amount_cents
+            and spec.max_amount_cents
             and 0 < spec.min_amount_cents <= spec.max_amount_cents
-            and spec.min_amount_cents % 100 == 0 and spec.max_amount_cents % 100 == 0
+            and spec.min_amount_cents % 100 == 0
+            and spec.max_amount_cents % 100 == 0
         ):
             raise ValueError("the amount range must be whole euros, min <= max")
         if spec.unit_face_value_cents is not None or spec.unit_price_cents is not None:
@@ -392,32 +411,47 @@ def create_offer(db: Database, spec: OfferSpec, *, actor: Member | None = None) 
         raise PermissionError("only platform admins manage the catalog")
     _validate(spec)
     discount_bp = (
-        spec.discount_bp if spec.kind == "ecard"
+        spec.discount_bp
+        if spec.kind == "ecard"
         else _derived_bp(spec.unit_face_value_cents or 0, spec.unit_price_cents or 0)
     )
     with transaction(db):
         partner = catalog_data.get_partner_by_name(db, spec.partner)
         partner_id = (
-            partner.id if partner
+            partner.id
+            if partner
             else catalog_data.create_partner(db, spec.partner, spec.partner_website)
         )
         offer_id = catalog_data.create_offer(
-            db, partner_id=partner_id, kind=spec.kind, category=spec.category,
-            title=spec.title, description=spec.description, discount_bp=discount_bp,
-            face_values=list(spec.face_values), min_amount_cents=spec.min_amount_cents,
+            db,
+            partner_id=partner_id,
+            kind=spec.kind,
+            category=spec.category,
+            title=spec.title,
+            description=spec.description,
+            discount_bp=discount_bp,
+            face_values=list(spec.face_values),
+            min_amount_cents=spec.min_amount_cents,
             max_amount_cents=spec.max_amount_cents,
             unit_face_value_cents=spec.unit_face_value_cents,
-            unit_price_cents=spec.unit_price_cents, shipping=spec.shipping,
-            shipping_cents=spec.shipping_cents, validity_months=spec.validity_months,
-            validity=spec.validity, usable_at=spec.usable_at, conditions=spec.conditions,
+            unit_price_cents=spec.unit_price_cents,
+            shipping=spec.shipping,
+            shipping_cents=spec.shipping_cents,
+            validity_months=spec.validity_months,
+            validity=spec.validity,
+            usable_at=spec.usable_at,
+            conditions=spec.conditions,
             search_text=search_text(spec),
         )
         if spec.organization_ids:
             catalog_data.set_offer_organizations(db, offer_id, spec.organization_ids)
         if actor is not None:
             audit.record(
-                db, "catalog.offer_created", actor_id=actor.id,
-                organization_id=actor.organization_id, target=f"offer:{offer_id}",
+                db,
+                "catalog.offer_created",
+                actor_id=actor.id,
+                organization_id=actor.organization_id,
+                target=f"offer:{offer_id}",
                 title=spec.title,
             )
     return offer_id

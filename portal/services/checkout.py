@@ -46,8 +46,18 @@ from portal.services.wallet import BenefitSummary, UserError, today_paris, usabl
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "CheckoutLine", "ChallengeRequired", "Deduction", "OrderPlaced", "Quote", "QuoteChanged",
-    "VoucherOption", "basket_lines", "complete_3ds", "pay", "place_order", "plan_benefits",
+    "CheckoutLine",
+    "ChallengeRequired",
+    "Deduction",
+    "OrderPlaced",
+    "Quote",
+    "QuoteChanged",
+    "VoucherOption",
+    "basket_lines",
+    "complete_3ds",
+    "pay",
+    "place_order",
+    "plan_benefits",
     "prepare_checkout",
 ]
 
@@ -62,8 +72,12 @@ class QuoteChanged(UserError):
     """What would be written differs from what the member saw: nothing was written."""
 
     def __init__(self) -> None:
-        super().__init__(N_("Your basket or your balances changed meanwhile: check the amounts "
-                            "and confirm again."))
+        super().__init__(
+            N_(
+                "Your basket or your balances changed meanwhile: check the amounts "
+                "and confirm again."
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -94,10 +108,15 @@ class CheckoutLine:
         """Copy a basket line (``portal.services.basket.BasketLine`` or alike)."""
         title = getattr(line, "offer_title", None) or line.title
         return cls(
-            offer_id=getattr(line, "offer_id", None), title=title, kind=line.kind,
-            category=line.category, face_value_cents=line.face_value_cents,
-            quantity=line.quantity, discount_bp=getattr(line, "discount_bp", 0),
-            unit_price_cents=line.unit_price_cents, line_total_cents=line.line_total_cents,
+            offer_id=getattr(line, "offer_id", None),
+            title=title,
+            kind=line.kind,
+            category=line.category,
+            face_value_cents=line.face_value_cents,
+            quantity=line.quantity,
+            discount_bp=getattr(line, "discount_bp", 0),
+            unit_price_cents=line.unit_price_cents,
+            line_total_cents=line.line_total_cents,
             savings_cents=getattr(line, "savings_cents", 0),
             shipping=bool(getattr(line, "shipping", line.kind == "product")),
         )
@@ -163,14 +182,18 @@ class Quote:
     def signature(self) -> tuple[Any, ...]:
         """What must not change between the quote and the order."""
         return (
-            tuple((ln.offer_id, ln.kind, ln.quantity, ln.unit_price_cents, ln.line_total_cents)
-                  for ln in self.lines),
+            tuple(
+                (ln.offer_id, ln.kind, ln.quantity, ln.unit_price_cents, ln.line_total_cents)
+                for ln in self.lines
+            ),
             tuple((d.allocation_id, d.amount_cents, d.item_count) for d in self.deductions),
-            self.shipping_cents, self.card_cents,
+            self.shipping_cents,
+            self.card_cents,
         )
 
 
 # -- planning (pure) -------------------------------------------------------------------------
+
 
 def plan_benefits(
     lines: Sequence[CheckoutLine],
@@ -247,21 +270,37 @@ def plan_benefits(
             if used:
                 deductions.append(Deduction(b.allocation_id, b.kind, b.label, used))
                 voucher_cents += used
-        options.append(VoucherOption(
-            b.allocation_id, b.kind, b.label, b.remaining_cents, b.valid_until, b.restricted,
-            bool(eligible), selected, used,
-        ))
+        options.append(
+            VoucherOption(
+                b.allocation_id,
+                b.kind,
+                b.label,
+                b.remaining_cents,
+                b.valid_until,
+                b.restricted,
+                bool(eligible),
+                selected,
+                used,
+            )
+        )
     total = sum(line.line_total_cents for line in lines) + shipping_cents
     subsidies = sum(line_subsidy)
     return Quote(
-        lines=tuple(lines), line_subsidies=tuple(line_subsidy), deductions=tuple(deductions),
-        vouchers=tuple(options), excluded=excluded_set, total_cents=total,
-        subsidies_cents=subsidies, vouchers_cents=voucher_cents, card_cents=sum(due),
+        lines=tuple(lines),
+        line_subsidies=tuple(line_subsidy),
+        deductions=tuple(deductions),
+        vouchers=tuple(options),
+        excluded=excluded_set,
+        total_cents=total,
+        subsidies_cents=subsidies,
+        vouchers_cents=voucher_cents,
+        card_cents=sum(due),
         shipping_cents=shipping_cents,
     )
 
 
 # -- reading the basket and balances ---------------------------------------------------------
+
 
 def basket_lines(db: Database, member: Member) -> tuple[list[CheckoutLine], int]:
     """The member's basket as checkout lines, and its delivery fee (shop's basket service).
@@ -273,14 +312,19 @@ def basket_lines(db: Database, member: Member) -> tuple[list[CheckoutLine], int]
 
     current = basket.get_basket(db, member)
     if current.has_unavailable:
-        raise UserError(N_("Some offers are no longer available: remove them from your "
-                           "basket to order."))
+        raise UserError(
+            N_("Some offers are no longer available: remove them from your basket to order.")
+        )
     return [CheckoutLine.of(line) for line in current.lines], current.shipping_cents
 
 
 def prepare_checkout(
-    db: Database, member: Member, *, excluded: Iterable[int] = (),
-    lines: Sequence[CheckoutLine] | None = None, shipping_cents: int = 0,
+    db: Database,
+    member: Member,
+    *,
+    excluded: Iterable[int] = (),
+    lines: Sequence[CheckoutLine] | None = None,
+    shipping_cents: int = 0,
     today: dt.date | None = None,
 ) -> Quote:
     """Plan the member's basket (or ``lines`` and ``shipping_cents``) against their
@@ -296,11 +340,13 @@ def prepare_checkout(
             key = (b.rule.id, b.valid_from.year)
             if key not in usage:
                 usage[key] = wallet_data.subsidy_usage(db, member.id, b.rule.id, key[1])
-    return plan_benefits(lines, benefits, excluded=excluded, usage=usage,
-                         shipping_cents=shipping_cents)
+    return plan_benefits(
+        lines, benefits, excluded=excluded, usage=usage, shipping_cents=shipping_cents
+    )
 
 
 # -- placing the order -----------------------------------------------------------------------
+
 
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now or dt.datetime.now(dt.UTC)
@@ -311,8 +357,14 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def place_order(
-    db: Database, member: Member, quote: Quote, *, settings: Settings, accepted_terms: bool,
-    authorization: Authorization | None = None, lines: Sequence[CheckoutLine] | None = None,
+    db: Database,
+    member: Member,
+    quote: Quote,
+    *,
+    settings: Settings,
+    accepted_terms: bool,
+    authorization: Authorization | None = None,
+    lines: Sequence[CheckoutLine] | None = None,
     now: dt.datetime | None = None,
 ) -> orders.OrderDetail:
     """Write the order, its lines, its ledger debits and its card payment, or nothing.
@@ -341,50 +393,92 @@ def place_order(
     moment = _now(now)
     from_basket = lines is None
     with transaction(db):
-        fresh = prepare_checkout(db, member, excluded=quote.excluded, lines=lines,
-                                 shipping_cents=quote.shipping_cents if lines is not None else 0,
-                                 today=today_paris(moment))
+        fresh = prepare_checkout(
+            db,
+            member,
+            excluded=quote.excluded,
+            lines=lines,
+            shipping_cents=quote.shipping_cents if lines is not None else 0,
+            today=today_paris(moment),
+        )
         if fresh.signature != quote.signature:
             raise QuoteChanged()
         order_id = orders_data.insert_order(
-            db, member_id=member.id, organization_id=member.organization_id,
-            status="awaiting_payment", total_cents=fresh.total_cents,
-            benefits_cents=fresh.benefits_cents, card_cents=fresh.card_cents,
-            savings_cents=fresh.savings_cents, shipping_cents=fresh.shipping_cents,
+            db,
+            member_id=member.id,
+            organization_id=member.organization_id,
+            status="awaiting_payment",
+            total_cents=fresh.total_cents,
+            benefits_cents=fresh.benefits_cents,
+            card_cents=fresh.card_cents,
+            savings_cents=fresh.savings_cents,
+            shipping_cents=fresh.shipping_cents,
             line_count=len(fresh.lines),
             summary=_summary(fresh.lines),
             has_postal=any(ln.shipping for ln in fresh.lines),
             has_digital=any(not ln.shipping for ln in fresh.lines),
-            created_at=_iso(moment), terms_accepted_at=_iso(moment),
+            created_at=_iso(moment),
+            terms_accepted_at=_iso(moment),
         )
-        orders_data.insert_lines(db, order_id, (
-            {"position": i, "offer_id": ln.offer_id, "title": ln.title, "kind": ln.kind,
-             "category": ln.category, "face_value_cents": ln.face_value_cents,
-             "quantity": ln.quantity, "discount_bp": ln.discount_bp,
-             "unit_price_cents": ln.unit_price_cents, "line_total_cents": ln.line_total_cents,
-             "savings_cents": ln.savings_cents, "subsidy_cents": fresh.line_subsidies[i],
-             "vat_bp": VAT_BP[ln.kind], "fulfilment": ln.fulfilment, "status": "pending"}
-            for i, ln in enumerate(fresh.lines)
-        ))
+        orders_data.insert_lines(
+            db,
+            order_id,
+            (
+                {
+                    "position": i,
+                    "offer_id": ln.offer_id,
+                    "title": ln.title,
+                    "kind": ln.kind,
+                    "category": ln.category,
+                    "face_value_cents": ln.face_value_cents,
+                    "quantity": ln.quantity,
+                    "discount_bp": ln.discount_bp,
+                    "unit_price_cents": ln.unit_price_cents,
+                    "line_total_cents": ln.line_total_cents,
+                    "savings_cents": ln.savings_cents,
+                    "subsidy_cents": fresh.line_subsidies[i],
+                    "vat_bp": VAT_BP[ln.kind],
+                    "fulfilment": ln.fulfilment,
+                    "status": "pending",
+                }
+                for i, ln in enumerate(fresh.lines)
+            ),
+        )
         for d in fresh.deductions:
-            if not wallet_data.debit(db, allocation_id=d.allocation_id, member_id=member.id,
-                                     amount_cents=d.amount_cents, order_id=order_id,
-                                     item_count=d.item_count, actor_id=member.id):
+            if not wallet_data.debit(
+                db,
+                allocation_id=d.allocation_id,
+                member_id=member.id,
+                amount_cents=d.amount_cents,
+                order_id=order_id,
+                item_count=d.item_count,
+                actor_id=member.id,
+            ):
                 raise QuoteChanged()
         if authorization is not None:
             orders_data.insert_card_payment(
-                db, order_id=order_id, provider=authorization.provider,
-                provider_ref=authorization.reference, brand=authorization.brand,
-                last4=authorization.last4, amount_cents=authorization.amount_cents,
+                db,
+                order_id=order_id,
+                provider=authorization.provider,
+                provider_ref=authorization.reference,
+                brand=authorization.brand,
+                last4=authorization.last4,
+                amount_cents=authorization.amount_cents,
             )
         if from_basket:
             from portal.services import basket
 
             basket.clear_basket(db, member)
-        audit.record(db, "order.placed", actor_id=member.id,
-                     organization_id=member.organization_id, target=f"order:{order_id}",
-                     total_cents=fresh.total_cents, benefits_cents=fresh.benefits_cents,
-                     card_cents=fresh.card_cents)
+        audit.record(
+            db,
+            "order.placed",
+            actor_id=member.id,
+            organization_id=member.organization_id,
+            target=f"order:{order_id}",
+            total_cents=fresh.total_cents,
+            benefits_cents=fresh.benefits_cents,
+            card_cents=fresh.card_cents,
+        )
         if authorization is None:
             orders.validate(db, order_id, settings=settings, now=moment)
     return orders.order_detail(db, order_id)
@@ -396,6 +490,7 @@ def _summary(lines: Sequence[CheckoutLine]) -> str:
 
 
 # -- the card flow ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OrderPlaced:
@@ -417,9 +512,16 @@ class ChallengeRequired:
 
 
 def pay(
-    db: Database, member: Member, quote: Quote, *, provider: PaymentProvider, settings: Settings,
-    accepted_terms: bool, card: CardDetails | None = None,
-    lines: Sequence[CheckoutLine] | None = None, now: dt.datetime | None = None,
+    db: Database,
+    member: Member,
+    quote: Quote,
+    *,
+    provider: PaymentProvider,
+    settings: Settings,
+    accepted_terms: bool,
+    card: CardDetails | None = None,
+    lines: Sequence[CheckoutLine] | None = None,
+    now: dt.datetime | None = None,
 ) -> OrderPlaced | ChallengeRequired:
     """Pay a quote: benefits, then the card for the rest; place the order.
 
@@ -434,8 +536,17 @@ def pay(
     if not quote.lines:
         raise UserError(N_("Your basket is empty."))
     if quote.card_cents == 0:
-        return OrderPlaced(place_order(db, member, quote, settings=settings,
-                                       accepted_terms=accepted_terms, lines=lines, now=now))
+        return OrderPlaced(
+            place_order(
+                db,
+                member,
+                quote,
+                settings=settings,
+                accepted_terms=accepted_terms,
+                lines=lines,
+                now=now,
+            )
+        )
     if card is None:
         raise UserError(N_("Enter a card to pay the rest."))
     token = provider.tokenize(card, today=today_paris(now))
@@ -444,8 +555,15 @@ def pay(
 
 
 def complete_3ds(
-    db: Database, member: Member, quote: Quote, *, provider: PaymentProvider, settings: Settings,
-    challenge: ChallengeRequired, code: str, lines: Sequence[CheckoutLine] | None = None,
+    db: Database,
+    member: Member,
+    quote: Quote,
+    *,
+    provider: PaymentProvider,
+    settings: Settings,
+    challenge: ChallengeRequired,
+    code: str,
+    lines: Sequence[CheckoutLine] | None = None,
     now: dt.datetime | None = None,
 ) -> OrderPlaced | ChallengeRequired:
     """Answer the bank's 3-D Secure challenge and place the order if it accepts."""
@@ -456,8 +574,13 @@ def complete_3ds(
 
 
 def _after_authorization(
-    db: Database, member: Member, quote: Quote, provider: PaymentProvider,
-    authorization: Authorization, settings: Settings, lines: Sequence[CheckoutLine] | None,
+    db: Database,
+    member: Member,
+    quote: Quote,
+    provider: PaymentProvider,
+    authorization: Authorization,
+    settings: Settings,
+    lines: Sequence[CheckoutLine] | None,
     now: dt.datetime | None,
 ) -> OrderPlaced | ChallengeRequired:
     if authorization.status == "requires_action":
@@ -467,8 +590,16 @@ def _after_authorization(
     if authorization.status != "authorized":
         raise PaymentDeclined(N_("The card payment was declined."))
     try:
-        detail = place_order(db, member, quote, settings=settings, accepted_terms=True,
-                             authorization=authorization, lines=lines, now=now)
+        detail = place_order(
+            db,
+            member,
+            quote,
+            settings=settings,
+            accepted_terms=True,
+            authorization=authorization,
+            lines=lines,
+            now=now,
+        )
     except BaseException:
         provider.void(authorization.reference)
         raise

@@ -34,10 +34,21 @@ from portal.services import audit, emails, notifications
 from portal.services.passwords import hash_password, verify_password
 
 __all__ = [
-    "CODE_TTL", "MAX_TRIES", "ContactDetails", "ContactError", "ContactView",
-    "cancel_verification", "get_contact", "normalize_email", "request_email_verification",
-    "resend_code", "save_address", "set_newsletter", "use_organization_email",
-    "validate_postal_code", "verify_email",
+    "CODE_TTL",
+    "MAX_TRIES",
+    "ContactDetails",
+    "ContactError",
+    "ContactView",
+    "cancel_verification",
+    "get_contact",
+    "normalize_email",
+    "request_email_verification",
+    "resend_code",
+    "save_address",
+    "set_newsletter",
+    "use_organization_email",
+    "validate_postal_code",
+    "verify_email",
 ]
 
 CODE_TTL = dt.timedelta(minutes=15)
@@ -53,8 +64,10 @@ MAX_LINE = 100
 MAX_CITY = 60
 """Longest city name, in characters."""
 
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 _POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 
 
@@ -136,8 +149,9 @@ def validate_postal_code(raw: str) -> str:
     """
     code = raw.strip().replace(" ", "")
     if not _POSTAL_CODE.match(code) or not 1000 <= int(code) <= 98999:
-        raise ContactError(N_(
-            "The postal code must have 5 digits, from 01000 to 98999 (for example 75011)."))
+        raise ContactError(
+            N_("The postal code must have 5 digits, from 01000 to 98999 (for example 75011).")
+        )
     return code
 
 
@@ -157,53 +171,79 @@ def _new_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
 
 
-def _send_code(db: Database, member: Member, email: str, now: dt.datetime,
-               ip: str | None, action: str) -> None:
+def _send_code(
+    db: Database, member: Member, email: str, now: dt.datetime, ip: str | None, action: str
+) -> None:
     """Store a fresh code and queue it to ``email``, within the sending limits."""
     code = _new_code()
     code_hash = hash_password(code)  # argon2: before the write lock is taken
     message = emails.render(
-        get_translator(member.language), emails.VERIFY_EMAIL_CODE, name=member.first_name,
-        organization=member.organization_name, code=code,
+        get_translator(member.language),
+        emails.VERIFY_EMAIL_CODE,
+        name=member.first_name,
+        organization=member.organization_name,
+        code=code,
         minutes=int(CODE_TTL.total_seconds() // 60),
     )
     with transaction(db):
         recent = timestamp(now - RESEND_COOLDOWN)
         if contact_data.count_verifications_since(db, member.id, recent):
-            raise ContactError(N_(
-                "A code was just sent. Wait a minute before asking for another."))
+            raise ContactError(N_("A code was just sent. Wait a minute before asking for another."))
         hour_ago = timestamp(now - dt.timedelta(hours=1))
         if contact_data.count_verifications_since(db, member.id, hour_ago) >= MAX_CODES_PER_HOUR:
             raise ContactError(N_("Too many codes were sent. Try again in an hour."))
         contact_data.close_pending_verifications(db, member.id, "replaced")
         contact_data.add_verification(
-            db, member.id, email=email, code_hash=code_hash, created_at=timestamp(now),
+            db,
+            member.id,
+            email=email,
+            code_hash=code_hash,
+            created_at=timestamp(now),
             expires_at=timestamp(now + CODE_TTL),
         )
-        notifications.enqueue(db, to=email, subject=message.subject, body=message.body,
-                              member_id=member.id, sensitive=True)
-        audit.record(db, action, actor_id=member.id, organization_id=member.organization_id,
-                     target=email, ip=ip)
+        notifications.enqueue(
+            db,
+            to=email,
+            subject=message.subject,
+            body=message.body,
+            member_id=member.id,
+            sensitive=True,
+        )
+        audit.record(
+            db,
+            action,
+            actor_id=member.id,
+            organization_id=member.organization_id,
+            target=email,
+            ip=ip,
+        )
 
 
-def request_email_verification(db: Database, member: Member, raw_email: str, *,
-                               now: dt.datetime | None = None,
-                               ip: str | None = None) -> ContactView:
+def request_email_verification(
+    db: Database,
+    member: Member,
+    raw_email: str,
+    *,
+    now: dt.datetime | None = None,
+    ip: str | None = None,
+) -> ContactView:
     """Send a code to a new communication email; it is used once the code is entered."""
     now = now or utcnow()
     email = normalize_email(raw_email)
     view = get_contact(db, member, now=now)
     if email.lower() == view.org_email.lower():
-        raise ContactError(N_(
-            "This is your organization email: it already receives your messages."))
+        raise ContactError(
+            N_("This is your organization email: it already receives your messages.")
+        )
     if view.details.comm_email and email.lower() == view.details.comm_email.lower():
         raise ContactError(N_("This address is already your communication email."))
     _send_code(db, member, email, now, ip, "contact.email_code_sent")
     return get_contact(db, member, now=now)
 
 
-def resend_code(db: Database, member: Member, *, now: dt.datetime | None = None,
-                ip: str | None = None) -> ContactView:
+def resend_code(
+    db: Database, member: Member, *, now: dt.datetime | None = None, ip: str | None = None
+) -> ContactView:
     """Send a new code to the address waiting for verification (the old code is void)."""
     now = now or utcnow()
     pending = contact_data.pending_verification(db, member.id)
@@ -213,8 +253,14 @@ def resend_code(db: Database, member: Member, *, now: dt.datetime | None = None,
     return get_contact(db, member, now=now)
 
 
-def verify_email(db: Database, member: Member, raw_code: str, *,
-                 now: dt.datetime | None = None, ip: str | None = None) -> ContactView:
+def verify_email(
+    db: Database,
+    member: Member,
+    raw_code: str,
+    *,
+    now: dt.datetime | None = None,
+    ip: str | None = None,
+) -> ContactView:
     """Check the code; when right, the address becomes the communication email.
 
     A wrong code counts one try (and only that is written); after ``MAX_TRIES`` the
@@ -239,9 +285,15 @@ def verify_email(db: Database, member: Member, raw_code: str, *,
             failure = ContactError(N_("This code was replaced by a newer one. Use the last code."))
         elif not right:
             tries = contact_data.record_wrong_code(db, current.id)
-            audit.record(db, "contact.email_code_wrong", actor_id=member.id,
-                         organization_id=member.organization_id, target=current.email, ip=ip,
-                         tries=tries)
+            audit.record(
+                db,
+                "contact.email_code_wrong",
+                actor_id=member.id,
+                organization_id=member.organization_id,
+                target=current.email,
+                ip=ip,
+                tries=tries,
+            )
             if tries >= MAX_TRIES:  # stays pending but void, so "resend" still works
                 failure = ContactError(N_("Wrong code. Too many tries: ask for a new code."))
             else:
@@ -250,48 +302,76 @@ def verify_email(db: Database, member: Member, raw_code: str, *,
             previous = emails.recipient_for(db, member.id)
             contact_data.set_verification_status(db, current.id, "verified")
             contact_data.set_comm_email(db, member.id, current.email, now=timestamp(now))
-            audit.record(db, "contact.email_verified", actor_id=member.id,
-                         organization_id=member.organization_id, target=current.email, ip=ip)
+            audit.record(
+                db,
+                "contact.email_verified",
+                actor_id=member.id,
+                organization_id=member.organization_id,
+                target=current.email,
+                ip=ip,
+            )
             if previous.lower() != current.email.lower():
-                emails.notify_member(db, member.id, emails.EMAIL_CHANGED, to=previous,
-                                     email=current.email)
+                emails.notify_member(
+                    db, member.id, emails.EMAIL_CHANGED, to=previous, email=current.email
+                )
     if failure is not None:
         raise failure
     return get_contact(db, member, now=now)
 
 
-def cancel_verification(db: Database, member: Member, *, now: dt.datetime | None = None,
-                        ip: str | None = None) -> ContactView:
+def cancel_verification(
+    db: Database, member: Member, *, now: dt.datetime | None = None, ip: str | None = None
+) -> ContactView:
     """Forget the address waiting for its code."""
     with transaction(db):
         pending = contact_data.pending_verification(db, member.id)
         if pending is not None:
             contact_data.close_pending_verifications(db, member.id, "cancelled")
-            audit.record(db, "contact.email_code_cancelled", actor_id=member.id,
-                         organization_id=member.organization_id, target=pending.email, ip=ip)
+            audit.record(
+                db,
+                "contact.email_code_cancelled",
+                actor_id=member.id,
+                organization_id=member.organization_id,
+                target=pending.email,
+                ip=ip,
+            )
     return get_contact(db, member, now=now)
 
 
-def use_organization_email(db: Database, member: Member, *, now: dt.datetime | None = None,
-                           ip: str | None = None) -> ContactView:
+def use_organization_email(
+    db: Database, member: Member, *, now: dt.datetime | None = None, ip: str | None = None
+) -> ContactView:
     """Drop the communication email: messages go to the organization email again."""
     now = now or utcnow()
     with transaction(db):
         details = contact_data.get_details(db, member.id)
         if details.comm_email:
             contact_data.set_comm_email(db, member.id, None, now=timestamp(now))
-            audit.record(db, "contact.email_removed", actor_id=member.id,
-                         organization_id=member.organization_id, target=details.comm_email,
-                         ip=ip)
+            audit.record(
+                db,
+                "contact.email_removed",
+                actor_id=member.id,
+                organization_id=member.organization_id,
+                target=details.comm_email,
+                ip=ip,
+            )
     return get_contact(db, member, now=now)
 
 
 # -- postal address and newsletter -----------------------------------------------------
 
 
-def save_address(db: Database, member: Member, *, street: str, street2: str, postal_code: str,
-                 city: str, now: dt.datetime | None = None,
-                 ip: str | None = None) -> ContactView:
+def save_address(
+    db: Database,
+    member: Member,
+    *,
+    street: str,
+    street2: str,
+    postal_code: str,
+    city: str,
+    now: dt.datetime | None = None,
+    ip: str | None = None,
+) -> ContactView:
     """Store the postal address; all fields empty clears it.
 
     Raises:
@@ -311,25 +391,50 @@ def save_address(db: Database, member: Member, *, street: str, street2: str, pos
         before = contact_data.get_details(db, member.id)
         old = (before.street, before.street2, before.postal_code, before.city)
         if old != values:
-            contact_data.set_address(db, member.id, street=values[0], street2=values[1],
-                                     postal_code=values[2], city=values[3],
-                                     now=timestamp(now))
+            contact_data.set_address(
+                db,
+                member.id,
+                street=values[0],
+                street2=values[1],
+                postal_code=values[2],
+                city=values[3],
+                now=timestamp(now),
+            )
             names = ("street", "street2", "postal_code", "city")
             changed = [n for n, a, b in zip(names, old, values, strict=True) if a != b]
-            audit.record(db, "contact.address", actor_id=member.id,
-                         organization_id=member.organization_id, target=member.login, ip=ip,
-                         fields=changed, cleared=not any(values))
+            audit.record(
+                db,
+                "contact.address",
+                actor_id=member.id,
+                organization_id=member.organization_id,
+                target=member.login,
+                ip=ip,
+                fields=changed,
+                cleared=not any(values),
+            )
     return get_contact(db, member, now=now)
 
 
-def set_newsletter(db: Database, member: Member, subscribed: bool, *,
-                   now: dt.datetime | None = None, ip: str | None = None) -> ContactView:
+def set_newsletter(
+    db: Database,
+    member: Member,
+    subscribed: bool,
+    *,
+    now: dt.datetime | None = None,
+    ip: str | None = None,
+) -> ContactView:
     """Subscribe to the organization's newsletter, or unsubscribe."""
     now = now or utcnow()
     with transaction(db):
         if contact_data.get_details(db, member.id).newsletter != subscribed:
             contact_data.set_newsletter(db, member.id, subscribed, now=timestamp(now))
-            audit.record(db, "contact.newsletter", actor_id=member.id,
-                         organization_id=member.organization_id, target=member.login, ip=ip,
-                         subscribed=subscribed)
+            audit.record(
+                db,
+                "contact.newsletter",
+                actor_id=member.id,
+                organization_id=member.organization_id,
+                target=member.login,
+                ip=ip,
+                subscribed=subscribed,
+            )
     return get_contact(db, member, now=now)

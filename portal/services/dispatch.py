@@ -16,8 +16,14 @@ PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 CUTOFF = dt.time(15, 0)
 """Orders validated before this Paris time leave the same working day."""
 
-__all__ = ["CUTOFF", "dispatch_date", "easter_sunday", "french_holidays", "is_working_day",
-           "next_working_day"]
+__all__ = [
+    "CUTOFF",
+    "dispatch_date",
+    "easter_sunday",
+    "french_holidays",
+    "is_working_day",
+    "next_working_day",
+]
 
 
 def easter_sunday(year: int) -> dt.date:

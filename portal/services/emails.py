@@ -28,8 +28,14 @@ from portal.services import notifications
 from portal.services.notifications import recipient_for
 
 __all__ = [
-    "EMAIL_CHANGED", "TEMPLATES", "VERIFY_EMAIL_CODE", "RenderedEmail", "Template",
-    "notify_member", "recipient_for", "render",
+    "EMAIL_CHANGED",
+    "TEMPLATES",
+    "VERIFY_EMAIL_CODE",
+    "RenderedEmail",
+    "Template",
+    "notify_member",
+    "recipient_for",
+    "render",
 ]
 
 
@@ -60,7 +66,7 @@ VERIFY_EMAIL_CODE = Template(
         "Hello {name},\n"
         "\n"
         "To receive your messages from {organization} at this address, enter this code in"
-        " Portal, under \"Contact details & preferences\":\n"
+        ' Portal, under "Contact details & preferences":\n'
         "\n"
         "    {code}\n"
         "\n"
@@ -127,6 +133,10 @@ def notify_member(
     params.setdefault("organization", member.organization_name)
     message = render(get_translator(member.language), template, **params)
     return notifications.enqueue(
-        db, to=to or recipient_for(db, member_id), subject=message.subject, body=message.body,
-        member_id=member_id, attachments=attachments,
+        db,
+        to=to or recipient_for(db, member_id),
+        subject=message.subject,
+        body=message.body,
+        member_id=member_id,
+        attachments=attachments,
     )

@@ -43,8 +43,13 @@ def render_invoice(detail: OrderDetail, member: Member, t: Translator) -> bytes:
     pdf.set_auto_page_break(True, margin=15)
 
     pdf.set_font("Helvetica", "B", 18)
-    pdf.cell(0, 10, _text(f"{t.gettext('Invoice')} {order.invoice_number or ''}"),
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        10,
+        _text(f"{t.gettext('Invoice')} {order.invoice_number or ''}"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_font("Helvetica", "", 10)
     validated = parse_time(order.validated_at or order.created_at)
     for text in (
@@ -60,28 +65,46 @@ def render_invoice(detail: OrderDetail, member: Member, t: Translator) -> bytes:
 
     widths = (80, 14, 30, 20, 36)
     pdf.set_font("Helvetica", "B", 9)
-    for width, head in zip(widths, (t.gettext("Item"), t.gettext("Qty"),
-                                    t.gettext("Unit price incl. VAT"), t.gettext("VAT"),
-                                    t.gettext("Total incl. VAT")), strict=True):
+    for width, head in zip(
+        widths,
+        (
+            t.gettext("Item"),
+            t.gettext("Qty"),
+            t.gettext("Unit price incl. VAT"),
+            t.gettext("VAT"),
+            t.gettext("Total incl. VAT"),
+        ),
+        strict=True,
+    ):
         pdf.cell(width, 7, _text(head), border=1)
     pdf.ln()
     pdf.set_font("Helvetica", "", 9)
     vat_by_rate: dict[int, int] = {}
     for line in detail.lines:
         vat_by_rate[line.vat_bp] = vat_by_rate.get(line.vat_bp, 0) + vat_included(
-            line.line_total_cents, line.vat_bp)
+            line.line_total_cents, line.vat_bp
+        )
         cells = (
-            line.title[:48], str(line.quantity), t.money(line.unit_price_cents),
-            f"{t.number(line.vat_bp / 100)} %", t.money(line.line_total_cents),
+            line.title[:48],
+            str(line.quantity),
+            t.money(line.unit_price_cents),
+            f"{t.number(line.vat_bp / 100)} %",
+            t.money(line.line_total_cents),
         )
         for width, text in zip(widths, cells, strict=True):
             pdf.cell(width, 6, _text(text), border=1)
         pdf.ln()
     if order.shipping_cents:
         vat_by_rate[SHIPPING_VAT_BP] = vat_by_rate.get(SHIPPING_VAT_BP, 0) + vat_included(
-            order.shipping_cents, SHIPPING_VAT_BP)
-        cells = (t.gettext("Delivery"), "1", t.money(order.shipping_cents),
-                 f"{t.number(SHIPPING_VAT_BP / 100)} %", t.money(order.shipping_cents))
+            order.shipping_cents, SHIPPING_VAT_BP
+        )
+        cells = (
+            t.gettext("Delivery"),
+            "1",
+            t.money(order.shipping_cents),
+            f"{t.number(SHIPPING_VAT_BP / 100)} %",
+            t.money(order.shipping_cents),
+        )
         for width, text in zip(widths, cells, strict=True):
             pdf.cell(width, 6, _text(text), border=1)
         pdf.ln()
@@ -105,8 +128,14 @@ def render_invoice(detail: OrderDetail, member: Member, t: Translator) -> bytes:
     pdf.set_font("Helvetica", "", 9)
     for part in detail.payments:
         pdf.cell(sum(widths[:4]), 6, _text(payment_label(part, t)))
-        pdf.cell(widths[4], 6, _text(t.money(part.amount_cents)), align="R",
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            widths[4],
+            6,
+            _text(t.money(part.amount_cents)),
+            align="R",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     if not detail.payments:
         pdf.cell(0, 6, _text(t.gettext("Nothing to pay")), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)

@@ -42,8 +42,16 @@ if TYPE_CHECKING:
     from portal.services.runtime import Services
 
 __all__ = [
-    "DeliveryError", "DeliveryReport", "Mailer", "MaildirTransport", "SMTPConfig",
-    "SMTPTransport", "Transport", "build_message", "parse_smtp_url", "transport_for",
+    "DeliveryError",
+    "DeliveryReport",
+    "Mailer",
+    "MaildirTransport",
+    "SMTPConfig",
+    "SMTPTransport",
+    "Transport",
+    "build_message",
+    "parse_smtp_url",
+    "transport_for",
 ]
 
 log = logging.getLogger(__name__)
@@ -122,7 +130,11 @@ def parse_smtp_url(url: str) -> SMTPConfig:
         raise ValueError("PORTAL_SMTP_URL has no host")
     query = {k.lower(): v[-1] for k, v in parse_qs(parts.query).items()}
     starttls = scheme == "smtp+starttls" or query.get("starttls", "").lower() in {
-        "1", "true", "yes", "on"}
+        "1",
+        "true",
+        "yes",
+        "on",
+    }
     security: Literal["none", "ssl", "starttls"] = (
         "ssl" if scheme == "smtps" else "starttls" if starttls else "none"
     )
@@ -160,8 +172,9 @@ class SMTPTransport:
         try:
             client: smtplib.SMTP
             if c.security == "ssl":
-                client = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout,
-                                          context=self._context())
+                client = smtplib.SMTP_SSL(
+                    c.host, c.port, timeout=c.timeout, context=self._context()
+                )
             else:
                 client = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
             with client:
@@ -175,16 +188,20 @@ class SMTPTransport:
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _msg in exc.recipients.values()]
             detail = "; ".join(f"{code} {_text(msg)}" for code, msg in exc.recipients.values())
-            raise DeliveryError(f"recipient refused: {detail}",
-                                permanent=all(code >= 500 for code in codes)) from None
+            raise DeliveryError(
+                f"recipient refused: {detail}", permanent=all(code >= 500 for code in codes)
+            ) from None
         except smtplib.SMTPDataError as exc:
-            raise DeliveryError(f"message refused: {exc.smtp_code} {_text(exc.smtp_error)}",
-                                permanent=exc.smtp_code >= 500) from None
+            raise DeliveryError(
+                f"message refused: {exc.smtp_code} {_text(exc.smtp_error)}",
+                permanent=exc.smtp_code >= 500,
+            ) from None
         except smtplib.SMTPResponseException as exc:
             # Sender refused, authentication failed...: the relay's configuration is at
             # fault, not this message; keep it for when the operator fixes it.
-            raise DeliveryError(f"{type(exc).__name__}: {exc.smtp_code} "
-                                f"{_text(exc.smtp_error)}") from None
+            raise DeliveryError(
+                f"{type(exc).__name__}: {exc.smtp_code} {_text(exc.smtp_error)}"
+            ) from None
 
 
 def _text(value: bytes | str) -> str:
@@ -201,7 +218,9 @@ def transport_for(settings: Settings) -> Transport:
 # -- messages --------------------------------------------------------------------------
 
 
-def build_message(email: OutboxEmail, attachments: list[Attachment], *, sender: str) -> EmailMessage:
+def build_message(
+    email: OutboxEmail, attachments: list[Attachment], *, sender: str
+) -> EmailMessage:
     """The MIME message of one outbox row (UTF-8 text, attachments as MIME parts).
 
     The Message-ID is derived from the row, so a retry after an unrecorded success
@@ -213,15 +232,18 @@ def build_message(email: OutboxEmail, attachments: list[Attachment], *, sender: 
     message["To"] = email.recipient
     message["Subject"] = email.subject
     message["Date"] = format_datetime(parse_timestamp(email.created_at))
-    message["Message-ID"] = f"<portal.{email.id}.{re.sub(r'[^0-9]', '', email.created_at)}@{domain}>"
+    message["Message-ID"] = (
+        f"<portal.{email.id}.{re.sub(r'[^0-9]', '', email.created_at)}@{domain}>"
+    )
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(email.body)
     for attachment in attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         if not maintype or not subtype:
             maintype, subtype = "application", "octet-stream"
-        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
-                               filename=attachment.filename)
+        message.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
     return message
 
 
@@ -288,8 +310,7 @@ class Mailer:
     def from_services(cls, services: Services, **options: object) -> Mailer:
         """The mailer of a process, configured from its settings."""
         settings = services.settings
-        return cls(services.store, transport_for(settings), sender=settings.mail_from,
-                   **options)  # type: ignore[arg-type]
+        return cls(services.store, transport_for(settings), sender=settings.mail_from, **options)  # type: ignore[arg-type]
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -359,22 +380,29 @@ class Mailer:
         while not self._stopping:
             token = secrets.token_hex(8)
             claimed = await self.store.run(
-                notifications.claim_due, token=token, now=self.clock(), limit=self.batch,
+                notifications.claim_due,
+                token=token,
+                now=self.clock(),
+                limit=self.batch,
                 lease=self.lease,
             )
             for index, (email, attachments) in enumerate(claimed):
                 if self._stopping:  # hand the rest back rather than hold it for a lease
-                    await self.store.run(notifications.release_claims,
-                                         [e.id for e, _ in claimed[index:]], token,
-                                         now=self.clock())
+                    await self.store.run(
+                        notifications.release_claims,
+                        [e.id for e, _ in claimed[index:]],
+                        token,
+                        now=self.clock(),
+                    )
                     return report
                 await self._deliver(email, attachments, token, report)
             if len(claimed) < self.batch:
                 break
         return report
 
-    async def _deliver(self, email: OutboxEmail, attachments: list[Attachment], token: str,
-                       report: DeliveryReport) -> None:
+    async def _deliver(
+        self, email: OutboxEmail, attachments: list[Attachment], token: str, report: DeliveryReport
+    ) -> None:
         loop = asyncio.get_running_loop()
         try:
             message = build_message(email, attachments, sender=self.sender)
@@ -393,14 +421,24 @@ class Mailer:
             log.info("email %s sent (attempt %s)", email.id, email.attempts)
             return
         outcome = await self.store.run(
-            notifications.record_failure, email, token, error, permanent=permanent,
-            backoff=self.backoff, now=self.clock(),
+            notifications.record_failure,
+            email,
+            token,
+            error,
+            permanent=permanent,
+            backoff=self.backoff,
+            now=self.clock(),
         )
         if outcome == "failed":
             report.failed += 1
-            log.error("email %s failed for good after %s attempt(s): %s", email.id,
-                      email.attempts, error)
+            log.error(
+                "email %s failed for good after %s attempt(s): %s", email.id, email.attempts, error
+            )
         else:
             report.retried += 1
-            log.warning("email %s not delivered (attempt %s), will retry: %s", email.id,
-                        email.attempts, error)
+            log.warning(
+                "email %s not delivered (attempt %s), will retry: %s",
+                email.id,
+                email.attempts,
+                error,
+            )

@@ -27,8 +27,19 @@ from portal.data.db import transaction
 from portal.data.outbox import Attachment, OutboxEmail, parse_timestamp, timestamp
 
 __all__ = [
-    "Attachment", "Backoff", "OutboxEmail", "claim_due", "enqueue", "next_due_at",
-    "outbox_key", "recipient_for", "record_failure", "release_claims", "record_sent", "retry_failed", "status_counts",
+    "Attachment",
+    "Backoff",
+    "OutboxEmail",
+    "claim_due",
+    "enqueue",
+    "next_due_at",
+    "outbox_key",
+    "recipient_for",
+    "record_failure",
+    "release_claims",
+    "record_sent",
+    "retry_failed",
+    "status_counts",
     "subscribe",
 ]
 
@@ -118,7 +129,11 @@ def enqueue(
     """
     with transaction(db):
         email_id = outbox.insert_email(
-            db, member_id=member_id, recipient=to, subject=subject, body=body,
+            db,
+            member_id=member_id,
+            recipient=to,
+            subject=subject,
+            body=body,
             sensitive=sensitive,
         )
         for filename, content_type, content in attachments:
@@ -166,7 +181,11 @@ class Backoff:
 
 
 def claim_due(
-    db: Database, *, token: str, now: dt.datetime | None = None, limit: int = 20,
+    db: Database,
+    *,
+    token: str,
+    now: dt.datetime | None = None,
+    limit: int = 20,
     lease: dt.timedelta = dt.timedelta(minutes=10),
 ) -> list[tuple[OutboxEmail, list[Attachment]]]:
     """Atomically take up to ``limit`` due emails for the worker named by ``token``.
@@ -189,8 +208,14 @@ def record_sent(db: Database, email_id: int, token: str, *, now: dt.datetime | N
 
 
 def record_failure(
-    db: Database, email: OutboxEmail, token: str, error: str, *, permanent: bool = False,
-    backoff: Backoff = Backoff(), now: dt.datetime | None = None,
+    db: Database,
+    email: OutboxEmail,
+    token: str,
+    error: str,
+    *,
+    permanent: bool = False,
+    backoff: Backoff = Backoff(),
+    now: dt.datetime | None = None,
 ) -> str:
     """Store a failed attempt: retry later with backoff, or give up.
 
@@ -212,8 +237,9 @@ def record_failure(
         return "retry" if outbox.mark_retry(db, email.id, token, due, error) else "lost"
 
 
-def release_claims(db: Database, email_ids: list[int], token: str, *,
-                   now: dt.datetime | None = None) -> None:
+def release_claims(
+    db: Database, email_ids: list[int], token: str, *, now: dt.datetime | None = None
+) -> None:
     """Give claimed emails back untried (a worker stopping), due again at once."""
     with transaction(db):
         for email_id in email_ids:

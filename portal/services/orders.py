@@ -43,10 +43,25 @@ from portal.services.wallet import KIND_LABELS, UserError
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "LINE_STATUS_LABELS", "STATUS_LABELS", "CardPayment", "Order", "OrderDetail", "OrderLine",
-    "OrderSummary", "PaymentPart", "awaiting_confirmation", "cancel_order", "get_order",
-    "list_org_orders", "list_orders", "mark_lines_available", "mark_shipped", "order_detail",
-    "record_payment_result", "retry_refunds", "validate",
+    "LINE_STATUS_LABELS",
+    "STATUS_LABELS",
+    "CardPayment",
+    "Order",
+    "OrderDetail",
+    "OrderLine",
+    "OrderSummary",
+    "PaymentPart",
+    "awaiting_confirmation",
+    "cancel_order",
+    "get_order",
+    "list_org_orders",
+    "list_orders",
+    "mark_lines_available",
+    "mark_shipped",
+    "order_detail",
+    "record_payment_result",
+    "retry_refunds",
+    "validate",
 ]
 
 STATUS_LABELS: dict[str, str] = {
@@ -121,7 +136,8 @@ class OrderDetail:
         from portal.services.checkout import SHIPPING_VAT_BP
 
         return sum(vat_included(line.line_total_cents, line.vat_bp) for line in self.lines) + (
-            vat_included(self.order.shipping_cents, SHIPPING_VAT_BP))
+            vat_included(self.order.shipping_cents, SHIPPING_VAT_BP)
+        )
 
 
 def vat_included(gross_cents: int, vat_bp: int) -> int:
@@ -138,7 +154,9 @@ def cancel_block(order: Order, lines: tuple[OrderLine, ...] | list[OrderLine]) -
     if order.status == "shipped" or any(line.status == "shipped" for line in lines):
         return N_("This order has been shipped: it can no longer be cancelled.")
     if order.status == "available" or any(line.status == "available" for line in lines):
-        return N_("Its e-cards or e-tickets have been issued: this order can no longer be cancelled.")
+        return N_(
+            "Its e-cards or e-tickets have been issued: this order can no longer be cancelled."
+        )
     return None
 
 
@@ -175,16 +193,26 @@ def order_detail(db: Database, order_id: int) -> OrderDetail:
         elif entry.entry == "refund":
             sums[1] += entry.amount_cents
         labels[entry.allocation_id] = (entry.kind, entry.label)
-    payments = [PaymentPart(labels[a][0], labels[a][1], paid, refunded)
-                for a, (paid, refunded) in parts.items()]
+    payments = [
+        PaymentPart(labels[a][0], labels[a][1], paid, refunded)
+        for a, (paid, refunded) in parts.items()
+    ]
     if card is not None:
         refunded = card.amount_cents if card.status in ("refunded", "refund_pending") else 0
-        payments.append(PaymentPart("card", f"{card.brand} •••• {card.last4}", card.amount_cents,
-                                    refunded, card.status))
+        payments.append(
+            PaymentPart(
+                "card", f"{card.brand} •••• {card.last4}", card.amount_cents, refunded, card.status
+            )
+        )
     member = members_data.get_member(db, order.member_id)
     return OrderDetail(
-        order=order, lines=lines, payments=tuple(payments), card=card, ledger=ledger,
-        member_name=member.full_name if member else "", member_login=member.login if member else "",
+        order=order,
+        lines=lines,
+        payments=tuple(payments),
+        card=card,
+        ledger=ledger,
+        member_name=member.full_name if member else "",
+        member_login=member.login if member else "",
         cancel_block=cancel_block(order, lines),
     )
 
@@ -197,14 +225,16 @@ def get_order(db: Database, actor: Member, order_id: int) -> OrderDetail:
     return order_detail(db, order_id)
 
 
-def list_orders(db: Database, member: Member, *, limit: int = 50,
-                before_id: int | None = None) -> list[OrderSummary]:
+def list_orders(
+    db: Database, member: Member, *, limit: int = 50, before_id: int | None = None
+) -> list[OrderSummary]:
     """The member's own orders, newest first, a page at a time."""
     return orders_data.list_member_orders(db, member.id, limit=limit, before_id=before_id)
 
 
-def list_org_orders(db: Database, actor: Member, *, statuses: tuple[str, ...] = (),
-                    limit: int = 200) -> list[tuple[OrderSummary, str]]:
+def list_org_orders(
+    db: Database, actor: Member, *, statuses: tuple[str, ...] = (), limit: int = 200
+) -> list[tuple[OrderSummary, str]]:
     """Orders of the manager's organization (an admin: every organization), with member names."""
     if actor.role == "admin":
         org = None
@@ -223,6 +253,7 @@ def awaiting_confirmation(db: Database, *, older_than: float = 0.0) -> list[str]
 
 # -- validation ------------------------------------------------------------------------------
 
+
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -239,7 +270,9 @@ def outbox_dir(settings: Settings, login: str) -> Path:
     return folder
 
 
-def validate(db: Database, order_id: int, *, settings: Settings, now: dt.datetime | None = None) -> None:
+def validate(
+    db: Database, order_id: int, *, settings: Settings, now: dt.datetime | None = None
+) -> None:
     """Validate a paid order inside the caller's transaction.
 
     Starts fulfilment (digital lines being prepared, postal lines to ship on the dispatch
@@ -259,14 +292,21 @@ def validate(db: Database, order_id: int, *, settings: Settings, now: dt.datetim
         dispatch_on = dispatch.dispatch_date(moment).isoformat() if order.has_postal else None
         status = "preparing" if order.has_digital else "validated"
         if not orders_data.change_status(
-            db, order_id, status, expected=("awaiting_payment",), validated_at=_iso(moment),
-            dispatch_on=dispatch_on, invoice_number=invoice_number,
+            db,
+            order_id,
+            status,
+            expected=("awaiting_payment",),
+            validated_at=_iso(moment),
+            dispatch_on=dispatch_on,
+            invoice_number=invoice_number,
         ):
             return
-        orders_data.change_line_status(db, order_id, "preparing", expected=("pending",),
-                                       fulfilment="digital")
-        orders_data.change_line_status(db, order_id, "to_ship", expected=("pending",),
-                                       fulfilment="postal")
+        orders_data.change_line_status(
+            db, order_id, "preparing", expected=("pending",), fulfilment="digital"
+        )
+        orders_data.change_line_status(
+            db, order_id, "to_ship", expected=("pending",), fulfilment="postal"
+        )
         detail = order_detail(db, order_id)
         member = members_data.get_member(db, order.member_id)
         assert member is not None
@@ -276,7 +316,9 @@ def validate(db: Database, order_id: int, *, settings: Settings, now: dt.datetim
         (outbox_dir(settings, member.login) / filename).write_bytes(pdf)
         orders_data.set_invoice_file(db, order_id, f"outbox/{filename}")
         notifications.enqueue(
-            db, to=recipient_for(db, member.id), member_id=member.id,
+            db,
+            to=recipient_for(db, member.id),
+            member_id=member.id,
             subject=t.gettext("Your order {number} is confirmed", number=detail.number),
             body=_confirmation_body(detail, member, t),
             attachments=[(filename, "application/pdf", pdf)],
@@ -285,10 +327,16 @@ def validate(db: Database, order_id: int, *, settings: Settings, now: dt.datetim
 
 def _confirmation_body(detail: OrderDetail, member: Member, t: Any) -> str:
     order = detail.order
-    lines = [t.gettext("Hello {name},", name=member.first_name), "",
-             t.gettext("Your order {number} is confirmed.", number=detail.number), ""]
+    lines = [
+        t.gettext("Hello {name},", name=member.first_name),
+        "",
+        t.gettext("Your order {number} is confirmed.", number=detail.number),
+        "",
+    ]
     for line in detail.lines:
-        lines.append("- " + amount_line(f"{line.quantity} × {line.title}", line.line_total_cents, t))
+        lines.append(
+            "- " + amount_line(f"{line.quantity} × {line.title}", line.line_total_cents, t)
+        )
     if order.shipping_cents:
         lines.append("- " + amount_line(t.gettext("Delivery"), order.shipping_cents, t))
     lines += ["", t.gettext("Total: {amount}", amount=t.money(order.total_cents))]
@@ -296,13 +344,25 @@ def _confirmation_body(detail: OrderDetail, member: Member, t: Any) -> str:
         lines.append("  " + amount_line(payment_label(part, t), part.amount_cents, t))
     lines.append("")
     if order.dispatch_on:
-        lines.append(t.gettext("Your parcel will be dispatched on {date}.",
-                               date=t.date(dt.date.fromisoformat(order.dispatch_on), "full")))
+        lines.append(
+            t.gettext(
+                "Your parcel will be dispatched on {date}.",
+                date=t.date(dt.date.fromisoformat(order.dispatch_on), "full"),
+            )
+        )
     if order.has_digital:
-        lines.append(t.gettext("Your e-cards and e-tickets are being prepared; you will find "
-                               "them in the member space."))
-    lines += ["", t.gettext("Your invoice is attached and kept in your outbox folder."), "",
-              t.gettext("The {organization} team", organization=member.organization_name)]
+        lines.append(
+            t.gettext(
+                "Your e-cards and e-tickets are being prepared; you will find "
+                "them in the member space."
+            )
+        )
+    lines += [
+        "",
+        t.gettext("Your invoice is attached and kept in your outbox folder."),
+        "",
+        t.gettext("The {organization} team", organization=member.organization_name),
+    ]
     return "\n".join(lines)
 
 
@@ -323,7 +383,11 @@ def amount_line(label: str, cents: int, t: Any) -> str:
 
 
 def record_payment_result(
-    db: Database, provider_ref: str, succeeded: bool, *, settings: Settings,
+    db: Database,
+    provider_ref: str,
+    succeeded: bool,
+    *,
+    settings: Settings,
     now: dt.datetime | None = None,
 ) -> OrderDetail | None:
     """Record the provider's confirmation of a card payment (asynchronous, idempotent).
@@ -342,22 +406,35 @@ def record_payment_result(
         if order.status != "awaiting_payment" or payment.status != "authorized":
             return order_detail(db, order.id)
         if succeeded:
-            orders_data.change_payment_status(db, payment.id, "captured", expected=("authorized",),
-                                              confirmed_at=_iso(moment))
+            orders_data.change_payment_status(
+                db, payment.id, "captured", expected=("authorized",), confirmed_at=_iso(moment)
+            )
             validate(db, order.id, settings=settings, now=moment)
         else:
-            orders_data.change_payment_status(db, payment.id, "failed", expected=("authorized",),
-                                              confirmed_at=_iso(moment))
+            orders_data.change_payment_status(
+                db, payment.id, "failed", expected=("authorized",), confirmed_at=_iso(moment)
+            )
             _cancel_in_transaction(db, order, actor_id=None, reason="payment failed", now=moment)
-            audit.record(db, "order.payment_failed", organization_id=order.organization_id,
-                         target=f"order:{order.id}")
+            audit.record(
+                db,
+                "order.payment_failed",
+                organization_id=order.organization_id,
+                target=f"order:{order.id}",
+            )
     return order_detail(db, payment.order_id)
 
 
 # -- fulfilment ------------------------------------------------------------------------------
 
-def mark_shipped(db: Database, actor: Member, order_id: int, tracking_number: str,
-                 *, now: dt.datetime | None = None) -> OrderDetail:
+
+def mark_shipped(
+    db: Database,
+    actor: Member,
+    order_id: int,
+    tracking_number: str,
+    *,
+    now: dt.datetime | None = None,
+) -> OrderDetail:
     """A manager ships an order's postal lines with a tracking number (audited, emailed)."""
     order = orders_data.get_order(db, order_id)
     if order is None or not _is_manager_of(actor, order):
@@ -373,40 +450,68 @@ def mark_shipped(db: Database, actor: Member, order_id: int, tracking_number: st
             raise UserError(N_("This order has nothing to ship."))
         if order.status not in ("validated", "preparing"):
             raise UserError(N_("Only a validated order that is not yet shipped can be shipped."))
-        orders_data.change_line_status(db, order_id, "shipped", expected=("to_ship",),
-                                       fulfilment="postal")
-        if not orders_data.change_status(db, order_id, "shipped", expected=("validated", "preparing"),
-                                         shipped_at=_iso(moment), tracking_number=tracking):
+        orders_data.change_line_status(
+            db, order_id, "shipped", expected=("to_ship",), fulfilment="postal"
+        )
+        if not orders_data.change_status(
+            db,
+            order_id,
+            "shipped",
+            expected=("validated", "preparing"),
+            shipped_at=_iso(moment),
+            tracking_number=tracking,
+        ):
             raise UserError(N_("Only a validated order that is not yet shipped can be shipped."))
-        audit.record(db, "order.shipped", actor_id=actor.id, organization_id=order.organization_id,
-                     target=f"order:{order_id}", tracking_number=tracking)
+        audit.record(
+            db,
+            "order.shipped",
+            actor_id=actor.id,
+            organization_id=order.organization_id,
+            target=f"order:{order_id}",
+            tracking_number=tracking,
+        )
         member = members_data.get_member(db, order.member_id)
         if member is not None:
             t = get_translator(member.language)
             notifications.enqueue(
-                db, to=recipient_for(db, member.id), member_id=member.id,
+                db,
+                to=recipient_for(db, member.id),
+                member_id=member.id,
                 subject=t.gettext("Your order {number} has been shipped", number=order.number),
-                body="\n".join([
-                    t.gettext("Hello {name},", name=member.first_name), "",
-                    t.gettext("Your order {number} has been shipped.", number=order.number),
-                    t.gettext("Tracking number: {tracking}", tracking=tracking), "",
-                    t.gettext("The {organization} team", organization=member.organization_name),
-                ]),
+                body="\n".join(
+                    [
+                        t.gettext("Hello {name},", name=member.first_name),
+                        "",
+                        t.gettext("Your order {number} has been shipped.", number=order.number),
+                        t.gettext("Tracking number: {tracking}", tracking=tracking),
+                        "",
+                        t.gettext("The {organization} team", organization=member.organization_name),
+                    ]
+                ),
             )
     return order_detail(db, order_id)
 
 
-def mark_lines_available(db: Database, order_id: int, line_ids: list[int] | None = None) -> OrderDetail:
+def mark_lines_available(
+    db: Database, order_id: int, line_ids: list[int] | None = None
+) -> OrderDetail:
     """Digital lines were issued (called by the e-card service); the order may become available."""
     with transaction(db):
         order = orders_data.get_order(db, order_id)
         if order is None:
             raise _not_found()
-        orders_data.change_line_status(db, order_id, "available", expected=("preparing",),
-                                       fulfilment="digital", line_ids=line_ids)
+        orders_data.change_line_status(
+            db,
+            order_id,
+            "available",
+            expected=("preparing",),
+            fulfilment="digital",
+            line_ids=line_ids,
+        )
         lines = orders_data.get_lines(db, order_id)
-        if order.status == "preparing" and all(ln.status in ("available", "cancelled") for ln in lines
-                                               if ln.fulfilment == "digital"):
+        if order.status == "preparing" and all(
+            ln.status in ("available", "cancelled") for ln in lines if ln.fulfilment == "digital"
+        ):
             if not order.has_postal:
                 orders_data.change_status(db, order_id, "available", expected=("preparing",))
             else:
@@ -416,8 +521,10 @@ def mark_lines_available(db: Database, order_id: int, line_ids: list[int] | None
 
 # -- cancellation ----------------------------------------------------------------------------
 
-def _cancel_in_transaction(db: Database, order: Order, *, actor_id: int | None, reason: str,
-                           now: dt.datetime) -> str:
+
+def _cancel_in_transaction(
+    db: Database, order: Order, *, actor_id: int | None, reason: str, now: dt.datetime
+) -> str:
     """Cancel, re-credit benefits; returns the new status. The card is handled by the caller."""
     refunded_any = False
     net: dict[int, list[int]] = {}
@@ -427,26 +534,45 @@ def _cancel_in_transaction(db: Database, order: Order, *, actor_id: int | None, 
         cents_items[1] += entry.item_count
     for allocation_id, (cents, items) in net.items():
         if cents > 0:
-            wallet_data.credit(db, allocation_id=allocation_id, member_id=order.member_id,
-                               amount_cents=cents, entry="refund", order_id=order.id,
-                               item_count=-items, actor_id=actor_id)
+            wallet_data.credit(
+                db,
+                allocation_id=allocation_id,
+                member_id=order.member_id,
+                amount_cents=cents,
+                entry="refund",
+                order_id=order.id,
+                item_count=-items,
+                actor_id=actor_id,
+            )
             refunded_any = True
     payment = orders_data.get_card_payment(db, order.id)
     if payment is not None and payment.status == "captured":
         refunded_any = True
     status = "refunded" if refunded_any else "cancelled"
     if not orders_data.change_status(
-        db, order.id, status, expected=CANCELLABLE, cancelled_at=_iso(now), cancelled_by=actor_id,
-        cancel_reason=reason[:200] or None, refunded_at=_iso(now) if refunded_any else None,
+        db,
+        order.id,
+        status,
+        expected=CANCELLABLE,
+        cancelled_at=_iso(now),
+        cancelled_by=actor_id,
+        cancel_reason=reason[:200] or None,
+        refunded_at=_iso(now) if refunded_any else None,
     ):
         raise UserError(N_("This order changed meanwhile: look at it again."))
-    orders_data.change_line_status(db, order.id, "cancelled",
-                                   expected=("pending", "preparing", "to_ship"))
+    orders_data.change_line_status(
+        db, order.id, "cancelled", expected=("pending", "preparing", "to_ship")
+    )
     return status
 
 
 def cancel_order(
-    db: Database, actor: Member, order_id: int, *, provider: Any, reason: str = "",
+    db: Database,
+    actor: Member,
+    order_id: int,
+    *,
+    provider: Any,
+    reason: str = "",
     now: dt.datetime | None = None,
 ) -> OrderDetail:
     """Cancel an order not yet shipped or issued, refunding each source it was paid from.
@@ -476,24 +602,38 @@ def cancel_order(
             orders_data.change_payment_status(db, payment.id, "voided", expected=("authorized",))
             void_ref = payment.provider_ref
         elif payment is not None and payment.status == "captured":
-            orders_data.change_payment_status(db, payment.id, "refund_pending", expected=("captured",))
+            orders_data.change_payment_status(
+                db, payment.id, "refund_pending", expected=("captured",)
+            )
             refund = payment
-        audit.record(db, "order.cancelled", actor_id=actor.id,
-                     organization_id=order.organization_id, target=f"order:{order_id}",
-                     status=status, by_member=actor.id == order.member_id,
-                     card_refund_cents=refund.amount_cents if refund else 0)
+        audit.record(
+            db,
+            "order.cancelled",
+            actor_id=actor.id,
+            organization_id=order.organization_id,
+            target=f"order:{order_id}",
+            status=status,
+            by_member=actor.id == order.member_id,
+            card_refund_cents=refund.amount_cents if refund else 0,
+        )
         member = members_data.get_member(db, order.member_id)
         if member is not None:
             t = get_translator(member.language)
             notifications.enqueue(
-                db, to=recipient_for(db, member.id), member_id=member.id,
+                db,
+                to=recipient_for(db, member.id),
+                member_id=member.id,
                 subject=t.gettext("Your order {number} is cancelled", number=order.number),
-                body="\n".join([
-                    t.gettext("Hello {name},", name=member.first_name), "",
-                    t.gettext("Your order {number} is cancelled.", number=order.number),
-                    t.gettext("It is refunded to the sources it was paid from."), "",
-                    t.gettext("The {organization} team", organization=member.organization_name),
-                ]),
+                body="\n".join(
+                    [
+                        t.gettext("Hello {name},", name=member.first_name),
+                        "",
+                        t.gettext("Your order {number} is cancelled.", number=order.number),
+                        t.gettext("It is refunded to the sources it was paid from."),
+                        "",
+                        t.gettext("The {organization} team", organization=member.organization_name),
+                    ]
+                ),
             )
     if void_ref is not None:
         try:
@@ -513,7 +653,11 @@ def _refund_card(db: Database, provider: Any, payment: CardPayment) -> bool:
         return False
     with transaction(db):
         orders_data.change_payment_status(
-            db, payment.id, "refunded", expected=("refund_pending",), refund_ref=refund_ref,
+            db,
+            payment.id,
+            "refunded",
+            expected=("refund_pending",),
+            refund_ref=refund_ref,
             refunded_at=_iso(dt.datetime.now(dt.UTC)),
         )
     return True

@@ -46,7 +46,11 @@ COMPOSITION_ADVICE = N_(
     "phrase of several unrelated words."
 )
 STRENGTH_LABELS: tuple[str, ...] = (
-    N_("Very weak"), N_("Weak"), N_("Fair"), N_("Strong"), N_("Very strong"),
+    N_("Very weak"),
+    N_("Weak"),
+    N_("Fair"),
+    N_("Strong"),
+    N_("Very strong"),
 )
 """Label of each ``strength`` score, as message ids."""
 
@@ -127,8 +131,10 @@ def check_password_policy(
         if _is_common(result):
             problems.append(t.gettext("This password is among the most common passwords."))
         elif int(result["score"]) <= 1 and len(problems) == 0:
-            problems.append(t.gettext(
-                "This password is too easy to guess: avoid repeated characters, "
-                "sequences and common words."
-            ))
+            problems.append(
+                t.gettext(
+                    "This password is too easy to guess: avoid repeated characters, "
+                    "sequences and common words."
+                )
+            )
     return problems

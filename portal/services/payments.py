@@ -34,9 +34,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "Authorization", "CardDetails", "CardToken", "PaymentConfirmer", "PaymentDeclined",
-    "PaymentProvider", "PaymentsRuntime", "SandboxProvider", "TEST_CARDS", "card_brand",
-    "luhn_ok", "runtime_for",
+    "Authorization",
+    "CardDetails",
+    "CardToken",
+    "PaymentConfirmer",
+    "PaymentDeclined",
+    "PaymentProvider",
+    "PaymentsRuntime",
+    "SandboxProvider",
+    "TEST_CARDS",
+    "card_brand",
+    "luhn_ok",
+    "runtime_for",
 ]
 
 
@@ -118,6 +127,7 @@ class PaymentProvider(Protocol):
 
 
 # -- card checks -----------------------------------------------------------------------------
+
 
 def luhn_ok(digits: str) -> bool:
     """The Luhn checksum of a card number."""
@@ -233,8 +243,9 @@ class SandboxProvider:
             if intent is None or intent.status != "requires_action":
                 raise PaymentDeclined(N_("The card payment was declined."))
             intent.status = "authorized" if code.strip() == SANDBOX_3DS_CODE else "declined"
-            return Authorization(self.name, reference, intent.status, intent.amount_cents,
-                                 intent.brand, intent.last4)
+            return Authorization(
+                self.name, reference, intent.status, intent.amount_cents, intent.brand, intent.last4
+            )
 
     def confirmation(self, reference: str) -> bool:
         with self._lock:
@@ -313,8 +324,9 @@ class PaymentConfirmer:
         result = None
         try:
             ok = await self.store.run(lambda _db: self.provider.confirmation(reference))
-            result = await self.store.run(orders.record_payment_result, reference, ok,
-                                          settings=self.settings)
+            result = await self.store.run(
+                orders.record_payment_result, reference, ok, settings=self.settings
+            )
         except Exception:
             log.exception("payment confirmation failed for %s", reference)
         if done is not None and not done.done():

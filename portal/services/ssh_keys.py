@@ -54,9 +54,14 @@ MAX_KEYS = 20
 MAX_LABEL = 60
 _MAX_TEXT = 16_384
 _ALLOWED = {
-    "ssh-ed25519", "ssh-ed448", "sk-ssh-ed25519@openssh.com",
-    "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-    "sk-ecdsa-sha2-nistp256@openssh.com", "ssh-rsa",
+    "ssh-ed25519",
+    "ssh-ed448",
+    "sk-ssh-ed25519@openssh.com",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+    "ssh-rsa",
 }
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -102,20 +107,28 @@ def _from_sshkey(key: asyncssh.SSHKey) -> ParsedKey:
     algorithm = key.get_algorithm()
     bits = _bits(key)
     if algorithm == "ssh-dss":
-        raise SshKeyError(N_("DSA keys (ssh-dss) are too weak and are refused: "
-                             "create an Ed25519 key with ssh-keygen -t ed25519."))
+        raise SshKeyError(
+            N_(
+                "DSA keys (ssh-dss) are too weak and are refused: "
+                "create an Ed25519 key with ssh-keygen -t ed25519."
+            )
+        )
     if algorithm not in _ALLOWED:
         raise SshKeyError(N_("Keys of type {kind} are not accepted."), kind=algorithm)
     if algorithm == "ssh-rsa" and (bits or 0) < MIN_RSA_BITS:
         raise SshKeyError(
-            N_("This RSA key has {bits} bits; at least {minimum} are required "
-               "(better: ssh-keygen -t ed25519)."),
-            bits=bits or 0, minimum=MIN_RSA_BITS,
+            N_(
+                "This RSA key has {bits} bits; at least {minimum} are required "
+                "(better: ssh-keygen -t ed25519)."
+            ),
+            bits=bits or 0,
+            minimum=MIN_RSA_BITS,
         )
     public = key.export_public_key("openssh").decode("ascii").split()
     comment = key.get_comment() or ""
-    return ParsedKey(algorithm, f"{public[0]} {public[1]}", key.get_fingerprint("sha256"),
-                     bits, comment)
+    return ParsedKey(
+        algorithm, f"{public[0]} {public[1]}", key.get_fingerprint("sha256"), bits, comment
+    )
 
 
 def parse_key(openssh_text: str) -> ParsedKey:
@@ -126,8 +139,12 @@ def parse_key(openssh_text: str) -> ParsedKey:
     """
     text = openssh_text.strip()
     if "PRIVATE KEY" in text:
-        raise SshKeyError(N_("This is a private key: never share it. Paste the public key "
-                             "instead (the .pub file)."))
+        raise SshKeyError(
+            N_(
+                "This is a private key: never share it. Paste the public key "
+                "instead (the .pub file)."
+            )
+        )
     if not text:
         raise SshKeyError(N_("Paste a public key (the content of your .pub file)."))
     if len(text) > _MAX_TEXT:
@@ -164,12 +181,22 @@ def add_key(db: Database, member: Member, openssh_text: str, label: str = "") ->
         if identity.count_ssh_keys(db, member.id) >= MAX_KEYS:
             raise SshKeyError(N_("You cannot register more than {n} keys."), n=MAX_KEYS)
         key_id = identity.insert_ssh_key(
-            db, member.id, algorithm=parsed.algorithm, public_key=parsed.public_key,
-            fingerprint=parsed.fingerprint, bits=parsed.bits, label=_clean_label(label, parsed),
+            db,
+            member.id,
+            algorithm=parsed.algorithm,
+            public_key=parsed.public_key,
+            fingerprint=parsed.fingerprint,
+            bits=parsed.bits,
+            label=_clean_label(label, parsed),
         )
-        audit.record(db, "account.ssh_key_added", actor_id=member.id,
-                     organization_id=member.organization_id, target=parsed.fingerprint,
-                     algorithm=parsed.algorithm)
+        audit.record(
+            db,
+            "account.ssh_key_added",
+            actor_id=member.id,
+            organization_id=member.organization_id,
+            target=parsed.fingerprint,
+            algorithm=parsed.algorithm,
+        )
         stored = identity.get_ssh_key(db, member.id, key_id)
     assert stored is not None
     return stored
@@ -186,9 +213,14 @@ def remove_key(db: Database, member: Member, key_id: int) -> bool:
         key = identity.get_ssh_key(db, member.id, key_id)
         if key is None or not identity.delete_ssh_key(db, member.id, key_id):
             return False
-        audit.record(db, "account.ssh_key_removed", actor_id=member.id,
-                     organization_id=member.organization_id, target=key.fingerprint,
-                     algorithm=key.algorithm)
+        audit.record(
+            db,
+            "account.ssh_key_removed",
+            actor_id=member.id,
+            organization_id=member.organization_id,
+            target=key.fingerprint,
+            algorithm=key.algorithm,
+        )
     return True
 
 

@@ -88,7 +88,7 @@ class Enrollment:
 
     def grouped_secret(self) -> str:
         """The secret in groups of four, easier to copy by hand."""
-        return " ".join(self.secret[i:i + 4] for i in range(0, len(self.secret), 4))
+        return " ".join(self.secret[i : i + 4] for i in range(0, len(self.secret), 4))
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,9 @@ def status(db: Database, member_id: int) -> TwoFactorStatus:
     record = identity.get_totp(db, member_id)
     if record is None or not record.enabled:
         return TwoFactorStatus(False, None, 0)
-    return TwoFactorStatus(True, record.enabled_at,
-                           identity.count_unused_recovery_codes(db, member_id))
+    return TwoFactorStatus(
+        True, record.enabled_at, identity.count_unused_recovery_codes(db, member_id)
+    )
 
 
 # -- codes -----------------------------------------------------------------------------
@@ -197,9 +198,13 @@ def verify_code(
         if not identity.consume_recovery_code(db, member_id, _recovery_hash(key, normalized)):
             return False
         member = members_data.get_member(db, member_id)
-        audit.record(db, "twofactor.recovery_code_used", actor_id=member_id,
-                     organization_id=member.organization_id if member else None,
-                     remaining=identity.count_unused_recovery_codes(db, member_id))
+        audit.record(
+            db,
+            "twofactor.recovery_code_used",
+            actor_id=member_id,
+            organization_id=member.organization_id if member else None,
+            remaining=identity.count_unused_recovery_codes(db, member_id),
+        )
         return True
 
 
@@ -257,14 +262,24 @@ def confirm_enrollment(
         if step is None:
             return None
         key = secrets.token_hex(32)
-        if not identity.enable_totp(db, member_id, pending_secret_enc=record.pending_secret_enc,
-                                    recovery_key_enc=box.encrypt(key), step=step):
+        if not identity.enable_totp(
+            db,
+            member_id,
+            pending_secret_enc=record.pending_secret_enc,
+            recovery_key_enc=box.encrypt(key),
+            step=step,
+        ):
             return None
         shown, digests = _new_recovery_codes(key)
         identity.replace_recovery_codes(db, member_id, digests)
         member = _member(db, member_id)
-        audit.record(db, "twofactor.enabled", actor_id=member_id,
-                     organization_id=member.organization_id, target=member.login)
+        audit.record(
+            db,
+            "twofactor.enabled",
+            actor_id=member_id,
+            organization_id=member.organization_id,
+            target=member.login,
+        )
     return shown
 
 
@@ -282,8 +297,13 @@ def regenerate_recovery_codes(db: Database, box: SecretBox, member_id: int) -> l
         identity.set_recovery_key(db, member_id, box.encrypt(key))
         identity.replace_recovery_codes(db, member_id, digests)
         member = _member(db, member_id)
-        audit.record(db, "twofactor.recovery_codes_regenerated", actor_id=member_id,
-                     organization_id=member.organization_id, target=member.login)
+        audit.record(
+            db,
+            "twofactor.recovery_codes_regenerated",
+            actor_id=member_id,
+            organization_id=member.organization_id,
+            target=member.login,
+        )
     return shown
 
 
@@ -299,8 +319,13 @@ def disable(db: Database, box: SecretBox, member: Member, password: str, code: s
         if not verify_code(db, box, member.id, code):
             return False
         identity.delete_totp(db, member.id)
-        audit.record(db, "twofactor.disabled", actor_id=member.id,
-                     organization_id=member.organization_id, target=member.login)
+        audit.record(
+            db,
+            "twofactor.disabled",
+            actor_id=member.id,
+            organization_id=member.organization_id,
+            target=member.login,
+        )
     return True
 
 
@@ -317,17 +342,26 @@ def reset(db: Database, actor: Member, member_id: int) -> bool:
         PermissionError: The actor may not manage this member.
     """
     target = members_data.get_member(db, member_id)
-    allowed = target is not None and actor.id != target.id and (
-        actor.role == "admin"
-        or (actor.role == "manager" and actor.organization_id == target.organization_id)
+    allowed = (
+        target is not None
+        and actor.id != target.id
+        and (
+            actor.role == "admin"
+            or (actor.role == "manager" and actor.organization_id == target.organization_id)
+        )
     )
     if not allowed or target is None:
         raise PermissionError("not allowed to reset this member's two-factor authentication")
     with transaction(db):
         if not identity.delete_totp(db, member_id):
             return False
-        audit.record(db, "twofactor.reset", actor_id=actor.id,
-                     organization_id=target.organization_id, target=target.login)
+        audit.record(
+            db,
+            "twofactor.reset",
+            actor_id=actor.id,
+            organization_id=target.organization_id,
+            target=target.login,
+        )
     return True
 
 
@@ -335,6 +369,10 @@ def enroll_for_test(db: Database, box: SecretBox, member_id: int) -> str:
     """Turn 2FA on at once with a fresh secret and return it (tests and demo data only)."""
     secret = pyotp.random_base32()
     with transaction(db):
-        identity.enable_totp_directly(db, member_id, secret_enc=box.encrypt(secret),
-                                      recovery_key_enc=box.encrypt(secrets.token_hex(32)))
+        identity.enable_totp_directly(
+            db,
+            member_id,
+            secret_enc=box.encrypt(secret),
+            recovery_key_enc=box.encrypt(secrets.token_hex(32)),
+        )
     return secret

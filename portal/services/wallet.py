@@ -30,11 +30,34 @@ from portal.i18n import N_, Translator
 from portal.services import audit
 
 __all__ = [
-    "CULTURE_CATEGORIES", "KIND_LABELS", "LISTED_EVENTS", "AllocationPreview", "BenefitSummary",
-    "LedgerEntry", "Program", "SubsidyRule", "UserError", "allocate", "applicable_benefits",
-    "benefit_history", "create_rule", "eligible_offers", "describe_rule", "lapse_expired", "list_benefits",
-    "list_programs", "list_rules", "organization_members", "parse_brackets", "parse_euros", "parse_percent", "preview_allocation", "set_quotient_familial",
-    "subsidy_per_item", "today_paris", "urssaf_threshold",
+    "CULTURE_CATEGORIES",
+    "KIND_LABELS",
+    "LISTED_EVENTS",
+    "AllocationPreview",
+    "BenefitSummary",
+    "LedgerEntry",
+    "Program",
+    "SubsidyRule",
+    "UserError",
+    "allocate",
+    "applicable_benefits",
+    "benefit_history",
+    "create_rule",
+    "eligible_offers",
+    "describe_rule",
+    "lapse_expired",
+    "list_benefits",
+    "list_programs",
+    "list_rules",
+    "organization_members",
+    "parse_brackets",
+    "parse_euros",
+    "parse_percent",
+    "preview_allocation",
+    "set_quotient_familial",
+    "subsidy_per_item",
+    "today_paris",
+    "urssaf_threshold",
 ]
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -83,6 +106,7 @@ def today_paris(now: dt.datetime | None = None) -> dt.date:
 
 # -- what a member sees --------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class BenefitSummary:
     """One allocation as its member sees it."""
@@ -118,35 +142,51 @@ class BenefitSummary:
         """What this subsidy takes off one item at that price (0 for vouchers)."""
         if self.rule is None:
             return 0
-        return min(subsidy_per_item(self.rule, unit_price_cents, self.quotient_familial),
-                   self.remaining_cents)
+        return min(
+            subsidy_per_item(self.rule, unit_price_cents, self.quotient_familial),
+            self.remaining_cents,
+        )
 
 
 def _rule_matches(rule: SubsidyRule, category: str, offer_kind: str) -> bool:
     return rule.active and rule.category == category and rule.offer_kind in (None, offer_kind)
 
 
-def _summary(a: Allocation, rule: SubsidyRule | None, qf: int | None, today: dt.date) -> BenefitSummary:
+def _summary(
+    a: Allocation, rule: SubsidyRule | None, qf: int | None, today: dt.date
+) -> BenefitSummary:
     categories = a.categories
     if a.kind == "culture" and not categories:
         categories = CULTURE_CATEGORIES
     if a.kind == "subsidy" and rule is not None:
         categories = (rule.category,)
     return BenefitSummary(
-        allocation_id=a.id, kind=a.kind, label=a.label, amount_cents=a.amount_cents,
-        remaining_cents=a.balance_cents, valid_from=a.valid_from, valid_until=a.valid_until,
-        categories=categories, event=a.event, rule=rule, quotient_familial=qf,
+        allocation_id=a.id,
+        kind=a.kind,
+        label=a.label,
+        amount_cents=a.amount_cents,
+        remaining_cents=a.balance_cents,
+        valid_from=a.valid_from,
+        valid_until=a.valid_until,
+        categories=categories,
+        event=a.event,
+        rule=rule,
+        quotient_familial=qf,
         lapsed=a.valid_until < today,
     )
 
 
-def _summaries(db: Database, allocations: list[Allocation], member_id: int, today: dt.date) -> list[BenefitSummary]:
+def _summaries(
+    db: Database, allocations: list[Allocation], member_id: int, today: dt.date
+) -> list[BenefitSummary]:
     rules = wallet_data.rules_by_id(db, sorted({a.rule_id for a in allocations if a.rule_id}))
     qf = wallet_data.get_quotient_familial(db, member_id)
     return [_summary(a, rules.get(a.rule_id or 0), qf, today) for a in allocations]
 
 
-def list_benefits(db: Database, member: Member, *, today: dt.date | None = None) -> list[BenefitSummary]:
+def list_benefits(
+    db: Database, member: Member, *, today: dt.date | None = None
+) -> list[BenefitSummary]:
     """The member's allocations of this year and last (lapsed ones flagged), soonest-ending first.
 
     Allocations not yet started are listed too, so a renewal can be seen before January.
@@ -156,14 +196,22 @@ def list_benefits(db: Database, member: Member, *, today: dt.date | None = None)
     return _summaries(db, allocations, member.id, today)
 
 
-def usable_benefits(db: Database, member: Member, *, today: dt.date | None = None) -> list[BenefitSummary]:
+def usable_benefits(
+    db: Database, member: Member, *, today: dt.date | None = None
+) -> list[BenefitSummary]:
     """Allocations the member may spend today (valid, with money left)."""
     today = today or today_paris()
-    return _summaries(db, wallet_data.member_allocations(db, member.id, usable_on=today), member.id, today)
+    return _summaries(
+        db, wallet_data.member_allocations(db, member.id, usable_on=today), member.id, today
+    )
 
 
 def applicable_benefits(
-    db: Database, member: Member, offer_category: str, offer_kind: str, *,
+    db: Database,
+    member: Member,
+    offer_category: str,
+    offer_kind: str,
+    *,
     today: dt.date | None = None,
 ) -> list[BenefitSummary]:
     """Benefits that would pay for an offer of this category and kind, in the order applied.
@@ -171,11 +219,16 @@ def applicable_benefits(
     For the shop's offer sheet: subsidies first (``subsidy_for(price)`` says how much per
     item), then restricted vouchers, then general vouchers.
     """
-    found = [b for b in usable_benefits(db, member, today=today)
-             if b.applies_to(offer_category, offer_kind)]
+    found = [
+        b
+        for b in usable_benefits(db, member, today=today)
+        if b.applies_to(offer_category, offer_kind)
+    ]
     rank = {"subsidy": 0}
-    return sorted(found, key=lambda b: (rank.get(b.kind, 1 if b.restricted else 2),
-                                        b.valid_until, b.allocation_id))
+    return sorted(
+        found,
+        key=lambda b: (rank.get(b.kind, 1 if b.restricted else 2), b.valid_until, b.allocation_id),
+    )
 
 
 def eligible_offers(db: Database, member: Member, benefit: BenefitSummary) -> list[Any]:
@@ -199,6 +252,7 @@ def benefit_history(db: Database, member: Member, allocation_id: int) -> list[Le
 
 
 # -- subsidy arithmetic (integer cents) -----------------------------------------------------
+
 
 def rule_terms(rule: SubsidyRule, qf: int | None) -> tuple[int, int]:
     """(percent in basis points, fixed cents) for a member's quotient familial.
@@ -225,8 +279,9 @@ def subsidy_per_item(rule: SubsidyRule, unit_price_cents: int, qf: int | None) -
     return max(0, min(amount, unit_price_cents))
 
 
-def describe_rule(rule: SubsidyRule, t: Translator, qf: int | None = None, *,
-                  brackets: bool = False) -> str:
+def describe_rule(
+    rule: SubsidyRule, t: Translator, qf: int | None = None, *, brackets: bool = False
+) -> str:
     """One sentence saying what a rule gives (in ``t``'s language).
 
     Args:
@@ -244,28 +299,39 @@ def describe_rule(rule: SubsidyRule, t: Translator, qf: int | None = None, *,
     if rule.cap_per_year_cents is not None:
         parts.append(t.gettext("up to {amount} per year", amount=t.money(rule.cap_per_year_cents)))
     if rule.max_count is not None:
-        parts.append(t.ngettext("at most {n} item per year", "at most {n} items per year",
-                                rule.max_count))
+        parts.append(
+            t.ngettext("at most {n} item per year", "at most {n} items per year", rule.max_count)
+        )
     text = ", ".join(parts)
     if brackets and rule.brackets:
         graded = []
         for b in rule.brackets:
-            value = (t.number((b.percent_bp if b.percent_bp is not None else rule.percent_bp) / 100)
-                     + " %" if rule.mode == "percent" else
-                     t.money(b.fixed_cents if b.fixed_cents is not None else rule.fixed_cents))
-            graded.append(t.gettext("QF up to {qf}: {value}", qf=b.qf_max, value=value)
-                          if b.qf_max is not None else
-                          t.gettext("higher QF: {value}", value=value))
+            value = (
+                t.number((b.percent_bp if b.percent_bp is not None else rule.percent_bp) / 100)
+                + " %"
+                if rule.mode == "percent"
+                else t.money(b.fixed_cents if b.fixed_cents is not None else rule.fixed_cents)
+            )
+            graded.append(
+                t.gettext("QF up to {qf}: {value}", qf=b.qf_max, value=value)
+                if b.qf_max is not None
+                else t.gettext("higher QF: {value}", value=value)
+            )
         text += " (" + ", ".join(graded) + ")"
     return text
 
 
 # -- management ------------------------------------------------------------------------------
 
+
 def _require_manager(member: Member, organization_id: int | None) -> None:
     if member.role == "admin":
         return
-    if member.role != "manager" or organization_id is None or member.organization_id != organization_id:
+    if (
+        member.role != "manager"
+        or organization_id is None
+        or member.organization_id != organization_id
+    ):
         raise PermissionError("not a manager of this organization")
 
 
@@ -277,8 +343,9 @@ def _own_org(member: Member, organization_id: int | None) -> int:
     return org
 
 
-def organization_members(db: Database, actor: Member,
-                         organization_id: int | None = None) -> list[Member]:
+def organization_members(
+    db: Database, actor: Member, organization_id: int | None = None
+) -> list[Member]:
     """Active members of the manager's organization (targets of an allocation)."""
     from portal.data import members as members_data
 
@@ -290,8 +357,11 @@ def parse_euros(text: str) -> int:
     """Read an amount typed in euros ("50", "49,90", "1 000 €") as cents."""
     cleaned = text.replace("€", "").replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     whole, _sep, decimals = cleaned.replace(",", ".").partition(".")
-    if not whole.isdigit() or len(whole) > 7 or (decimals and (not decimals.isdigit()
-                                                                or len(decimals) > 2)):
+    if (
+        not whole.isdigit()
+        or len(whole) > 7
+        or (decimals and (not decimals.isdigit() or len(decimals) > 2))
+    ):
         raise UserError(N_("Enter an amount in euros, for example 50 or 49,90."))
     return int(whole) * 100 + int(decimals.ljust(2, "0") or 0)
 
@@ -344,15 +414,30 @@ def set_quotient_familial(db: Database, actor: Member, member_id: int, value: in
     _require_manager(actor, org)
     with transaction(db):
         wallet_data.set_quotient_familial(db, member_id, value)
-        audit.record(db, "wallet.quotient_familial", actor_id=actor.id, organization_id=org,
-                     target=f"member:{member_id}", known=value is not None)
+        audit.record(
+            db,
+            "wallet.quotient_familial",
+            actor_id=actor.id,
+            organization_id=org,
+            target=f"member:{member_id}",
+            known=value is not None,
+        )
 
 
 def create_rule(
-    db: Database, actor: Member, *, label: str, category: str, mode: str, percent_bp: int = 0,
-    fixed_cents: int = 0, cap_per_item_cents: int | None = None,
-    cap_per_year_cents: int | None = None, max_count: int | None = None,
-    offer_kind: str | None = None, brackets: Iterable[tuple[int | None, int | None, int | None]] = (),
+    db: Database,
+    actor: Member,
+    *,
+    label: str,
+    category: str,
+    mode: str,
+    percent_bp: int = 0,
+    fixed_cents: int = 0,
+    cap_per_item_cents: int | None = None,
+    cap_per_year_cents: int | None = None,
+    max_count: int | None = None,
+    offer_kind: str | None = None,
+    brackets: Iterable[tuple[int | None, int | None, int | None]] = (),
     organization_id: int | None = None,
 ) -> SubsidyRule:
     """Create a subsidy rule for an offer category.
@@ -378,27 +463,46 @@ def create_rule(
             raise UserError(N_("Caps and counts must be positive."))
     with transaction(db):
         rule_id = wallet_data.insert_rule(
-            db, organization_id=org, label=label, category=category, mode=mode,
-            percent_bp=percent_bp, fixed_cents=fixed_cents, cap_per_item_cents=cap_per_item_cents,
-            cap_per_year_cents=cap_per_year_cents, max_count=max_count, offer_kind=offer_kind,
+            db,
+            organization_id=org,
+            label=label,
+            category=category,
+            mode=mode,
+            percent_bp=percent_bp,
+            fixed_cents=fixed_cents,
+            cap_per_item_cents=cap_per_item_cents,
+            cap_per_year_cents=cap_per_year_cents,
+            max_count=max_count,
+            offer_kind=offer_kind,
         )
         for qf_max, bracket_bp, bracket_fixed in brackets:
-            wallet_data.insert_bracket(db, rule_id, qf_max=qf_max, percent_bp=bracket_bp,
-                                       fixed_cents=bracket_fixed)
-        audit.record(db, "wallet.rule_created", actor_id=actor.id, organization_id=org,
-                     target=f"rule:{rule_id}", category=category, mode=mode)
+            wallet_data.insert_bracket(
+                db, rule_id, qf_max=qf_max, percent_bp=bracket_bp, fixed_cents=bracket_fixed
+            )
+        audit.record(
+            db,
+            "wallet.rule_created",
+            actor_id=actor.id,
+            organization_id=org,
+            target=f"rule:{rule_id}",
+            category=category,
+            mode=mode,
+        )
     rule = wallet_data.get_rule(db, rule_id)
     assert rule is not None
     return rule
 
 
-def list_rules(db: Database, actor: Member, organization_id: int | None = None) -> list[SubsidyRule]:
+def list_rules(
+    db: Database, actor: Member, organization_id: int | None = None
+) -> list[SubsidyRule]:
     """An organization's subsidy rules (its managers, or an admin)."""
     return wallet_data.list_rules(db, _own_org(actor, organization_id))
 
 
-def list_programs(db: Database, actor: Member, *, year: int | None = None,
-                  organization_id: int | None = None) -> list[Program]:
+def list_programs(
+    db: Database, actor: Member, *, year: int | None = None, organization_id: int | None = None
+) -> list[Program]:
     """An organization's programs, newest first."""
     return wallet_data.list_programs(db, _own_org(actor, organization_id), year)
 
@@ -457,7 +561,11 @@ class AllocationPreview:
 
 
 def preview_allocation(
-    db: Database, actor: Member, request: AllocationRequest, *, settings: Settings,
+    db: Database,
+    actor: Member,
+    request: AllocationRequest,
+    *,
+    settings: Settings,
     organization_id: int | None = None,
 ) -> AllocationPreview:
     """Check an allocation and say who gets it and which members pass the URSSAF threshold.
@@ -503,14 +611,22 @@ def preview_allocation(
             total += request.amount_cents
             if total > threshold:
                 m = members_data.get_member(db, member_id)
-                warnings.append(UrssafWarning(member_id, m.full_name if m else str(member_id),
-                                              total, threshold))
-    return AllocationPreview(replace(request, member_ids=member_ids), org, member_ids, tuple(warnings))
+                warnings.append(
+                    UrssafWarning(member_id, m.full_name if m else str(member_id), total, threshold)
+                )
+    return AllocationPreview(
+        replace(request, member_ids=member_ids), org, member_ids, tuple(warnings)
+    )
 
 
 def allocate(
-    db: Database, actor: Member, request: AllocationRequest, *, settings: Settings,
-    acknowledge_urssaf: bool = False, organization_id: int | None = None,
+    db: Database,
+    actor: Member,
+    request: AllocationRequest,
+    *,
+    settings: Settings,
+    acknowledge_urssaf: bool = False,
+    organization_id: int | None = None,
 ) -> Program:
     """Create a program and credit each target member's allocation through the ledger.
 
@@ -518,49 +634,93 @@ def allocate(
         UserError: bad input, or URSSAF warnings not acknowledged (nothing is written).
     """
     with transaction(db):
-        preview = preview_allocation(db, actor, request, settings=settings,
-                                     organization_id=organization_id)
+        preview = preview_allocation(
+            db, actor, request, settings=settings, organization_id=organization_id
+        )
         if preview.warnings and not acknowledge_urssaf:
-            raise UserError(N_("This allocation passes the URSSAF exemption threshold for "
-                               "{count} member(s): confirm to go on."), count=len(preview.warnings))
-        program = _create_program(db, actor.id, preview.organization_id, request,
-                                  preview.member_ids,
-                                  target="all" if request.everyone else
-                                  ("member" if len(preview.member_ids) == 1 else "group"))
+            raise UserError(
+                N_(
+                    "This allocation passes the URSSAF exemption threshold for "
+                    "{count} member(s): confirm to go on."
+                ),
+                count=len(preview.warnings),
+            )
+        program = _create_program(
+            db,
+            actor.id,
+            preview.organization_id,
+            request,
+            preview.member_ids,
+            target="all"
+            if request.everyone
+            else ("member" if len(preview.member_ids) == 1 else "group"),
+        )
         audit.record(
-            db, "wallet.allocated", actor_id=actor.id, organization_id=preview.organization_id,
-            target=f"program:{program.id}", kind=request.kind, amount_cents=request.amount_cents,
-            members=len(preview.member_ids), year=request.year,
+            db,
+            "wallet.allocated",
+            actor_id=actor.id,
+            organization_id=preview.organization_id,
+            target=f"program:{program.id}",
+            kind=request.kind,
+            amount_cents=request.amount_cents,
+            members=len(preview.member_ids),
+            year=request.year,
             urssaf_warnings=len(preview.warnings),
         )
     return program
 
 
-def _create_program(db: Database, actor_id: int | None, org: int, request: AllocationRequest,
-                    member_ids: tuple[int, ...], *, target: str,
-                    renewed_from: int | None = None) -> Program:
+def _create_program(
+    db: Database,
+    actor_id: int | None,
+    org: int,
+    request: AllocationRequest,
+    member_ids: tuple[int, ...],
+    *,
+    target: str,
+    renewed_from: int | None = None,
+) -> Program:
     valid_until = request.valid_until or dt.date(request.year, 12, 31)
     program_id = wallet_data.insert_program(
-        db, organization_id=org, kind=request.kind, label=request.label.strip(),
-        amount_cents=request.amount_cents, year=request.year,
-        valid_from=dt.date(request.year, 1, 1), valid_until=valid_until,
+        db,
+        organization_id=org,
+        kind=request.kind,
+        label=request.label.strip(),
+        amount_cents=request.amount_cents,
+        year=request.year,
+        valid_from=dt.date(request.year, 1, 1),
+        valid_until=valid_until,
         rule_id=request.rule_id if request.kind == "subsidy" else None,
-        categories=request.categories, event=request.event, target=target,
-        renews=request.renews, renewed_from=renewed_from, created_by=actor_id,
+        categories=request.categories,
+        event=request.event,
+        target=target,
+        renews=request.renews,
+        renewed_from=renewed_from,
+        created_by=actor_id,
     )
     for member_id in member_ids:
         allocation_id = wallet_data.insert_allocation(
-            db, program_id=program_id, member_id=member_id, organization_id=org,
+            db,
+            program_id=program_id,
+            member_id=member_id,
+            organization_id=org,
             amount_cents=request.amount_cents,
         )
-        wallet_data.credit(db, allocation_id=allocation_id, member_id=member_id,
-                           amount_cents=request.amount_cents, entry="grant", actor_id=actor_id)
+        wallet_data.credit(
+            db,
+            allocation_id=allocation_id,
+            member_id=member_id,
+            amount_cents=request.amount_cents,
+            entry="grant",
+            actor_id=actor_id,
+        )
     program = wallet_data.get_program(db, program_id)
     assert program is not None
     return program
 
 
 # -- lapsing and renewal ---------------------------------------------------------------------
+
 
 def lapse_expired(db: Database, *, today: dt.date | None = None) -> int:
     """Write a ``lapse`` debit for what is left on allocations whose period is over.
@@ -572,8 +732,13 @@ def lapse_expired(db: Database, *, today: dt.date | None = None) -> int:
     count = 0
     with transaction(db):
         for allocation in wallet_data.expired_with_balance(db, today):
-            if wallet_data.debit(db, allocation_id=allocation.id, member_id=allocation.member_id,
-                                 amount_cents=allocation.balance_cents, entry="lapse"):
+            if wallet_data.debit(
+                db,
+                allocation_id=allocation.id,
+                member_id=allocation.member_id,
+                amount_cents=allocation.balance_cents,
+                entry="lapse",
+            ):
                 count += 1
         if count:
             audit.record(db, "wallet.lapsed", allocations=count, day=today.isoformat())
@@ -591,7 +756,11 @@ class RenewalResult:
 
 
 def renew(
-    db: Database, year: int, *, actor: Member | None = None, organization_id: int | None = None,
+    db: Database,
+    year: int,
+    *,
+    actor: Member | None = None,
+    organization_id: int | None = None,
     today: dt.date | None = None,
 ) -> RenewalResult:
     """Credit ``year``'s amounts for every renewing program of ``year - 1``.
@@ -617,23 +786,47 @@ def renew(
             else:
                 previous = wallet_data.program_member_ids(db, program.id)
                 status = wallet_data.member_status(db, previous)
-                member_ids = [m for m in previous
-                              if status.get(m) == (program.organization_id, "active")]
+                member_ids = [
+                    m for m in previous if status.get(m) == (program.organization_id, "active")
+                ]
             if not member_ids:
                 continue
-            shift = dt.date(year, 12, 31) if program.valid_until == dt.date(year - 1, 12, 31) else _next_year(program.valid_until)
-            request = AllocationRequest(
-                kind=program.kind, label=program.label, amount_cents=program.amount_cents,
-                year=year, rule_id=program.rule_id, categories=program.categories,
-                event=program.event, valid_until=shift, renews=True,
+            shift = (
+                dt.date(year, 12, 31)
+                if program.valid_until == dt.date(year - 1, 12, 31)
+                else _next_year(program.valid_until)
             )
-            _create_program(db, actor.id if actor else None, program.organization_id, request,
-                            tuple(member_ids), target=program.target, renewed_from=program.id)
+            request = AllocationRequest(
+                kind=program.kind,
+                label=program.label,
+                amount_cents=program.amount_cents,
+                year=year,
+                rule_id=program.rule_id,
+                categories=program.categories,
+                event=program.event,
+                valid_until=shift,
+                renews=True,
+            )
+            _create_program(
+                db,
+                actor.id if actor else None,
+                program.organization_id,
+                request,
+                tuple(member_ids),
+                target=program.target,
+                renewed_from=program.id,
+            )
             programs += 1
             allocations += len(member_ids)
-        audit.record(db, "wallet.renewed", actor_id=actor.id if actor else None,
-                     organization_id=organization_id, year=year, programs=programs,
-                     allocations=allocations)
+        audit.record(
+            db,
+            "wallet.renewed",
+            actor_id=actor.id if actor else None,
+            organization_id=organization_id,
+            year=year,
+            programs=programs,
+            allocations=allocations,
+        )
     return RenewalResult(year, programs, allocations, lapsed)
 
 

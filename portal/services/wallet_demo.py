@@ -20,21 +20,43 @@ from portal.services import demo
 from portal.services.wallet import today_paris
 
 
-def _program(db: Database, org: int, kind: str, label: str, amount: int, year: int,
-             members: list[int], *, rule_id: int | None = None, event: str | None = None,
-             target: str = "all") -> None:
+def _program(
+    db: Database,
+    org: int,
+    kind: str,
+    label: str,
+    amount: int,
+    year: int,
+    members: list[int],
+    *,
+    rule_id: int | None = None,
+    event: str | None = None,
+    target: str = "all",
+) -> None:
     program_id = wallet_data.insert_program(
-        db, organization_id=org, kind=kind, label=label, amount_cents=amount, year=year,
-        valid_from=dt.date(year, 1, 1), valid_until=dt.date(year, 12, 31), rule_id=rule_id,
-        event=event, target=target,
+        db,
+        organization_id=org,
+        kind=kind,
+        label=label,
+        amount_cents=amount,
+        year=year,
+        valid_from=dt.date(year, 1, 1),
+        valid_until=dt.date(year, 12, 31),
+        rule_id=rule_id,
+        event=event,
+        target=target,
     )
     for member_id in members:
         allocation_id = wallet_data.insert_allocation(
-            db, program_id=program_id, member_id=member_id, organization_id=org,
+            db,
+            program_id=program_id,
+            member_id=member_id,
+            organization_id=org,
             amount_cents=amount,
         )
-        wallet_data.credit(db, allocation_id=allocation_id, member_id=member_id,
-                           amount_cents=amount)
+        wallet_data.credit(
+            db, allocation_id=allocation_id, member_id=member_id, amount_cents=amount
+        )
 
 
 def seed_wallet(db: Database, orgs: dict[str, int], ids: dict[str, int]) -> None:
@@ -45,26 +67,62 @@ def seed_wallet(db: Database, orgs: dict[str, int], ids: dict[str, int]) -> None
     horizon_members = [ids["bob"], ids["nina"]]
 
     cinema = wallet_data.insert_rule(
-        db, organization_id=demo_org, label="Cinéma", category="cinema", mode="percent",
-        percent_bp=3000, cap_per_item_cents=400, cap_per_year_cents=4000,
+        db,
+        organization_id=demo_org,
+        label="Cinéma",
+        category="cinema",
+        mode="percent",
+        percent_bp=3000,
+        cap_per_item_cents=400,
+        cap_per_year_cents=4000,
     )
     wallet_data.insert_bracket(db, cinema, qf_max=700, percent_bp=7000)
     wallet_data.insert_bracket(db, cinema, qf_max=1200, percent_bp=5000)
     leisure = wallet_data.insert_rule(
-        db, organization_id=demo_org, label="Parcs de loisirs", category="leisure",
-        mode="fixed", fixed_cents=1500, max_count=4,
+        db,
+        organization_id=demo_org,
+        label="Parcs de loisirs",
+        category="leisure",
+        mode="fixed",
+        fixed_cents=1500,
+        max_count=4,
     )
     wallet_data.set_quotient_familial(db, ids["alice"], 850)
 
-    _program(db, demo_org, "subsidy", f"Subvention cinéma {year}", 4000, year, demo_members,
-             rule_id=cinema)
-    _program(db, demo_org, "subsidy", f"Subvention loisirs {year}", 6000, year, demo_members,
-             rule_id=leisure)
+    _program(
+        db,
+        demo_org,
+        "subsidy",
+        f"Subvention cinéma {year}",
+        4000,
+        year,
+        demo_members,
+        rule_id=cinema,
+    )
+    _program(
+        db,
+        demo_org,
+        "subsidy",
+        f"Subvention loisirs {year}",
+        6000,
+        year,
+        demo_members,
+        rule_id=leisure,
+    )
     _program(db, demo_org, "culture", f"E-chèque culture {year}", 5000, year, demo_members)
-    _program(db, demo_org, "gift", f"E-chèque cadeau Noël {year}", 12000, year, demo_members,
-             event="christmas")
-    _program(db, demo_org, "gift", f"E-chèque cadeau {year}", 5000, year, [ids["alice"]],
-             target="member")
+    _program(
+        db,
+        demo_org,
+        "gift",
+        f"E-chèque cadeau Noël {year}",
+        12000,
+        year,
+        demo_members,
+        event="christmas",
+    )
+    _program(
+        db, demo_org, "gift", f"E-chèque cadeau {year}", 5000, year, [ids["alice"]], target="member"
+    )
 
     _program(db, horizon, "culture", f"Culture voucher {year}", 3000, year, horizon_members)
     _program(db, horizon, "gift", f"Gift voucher {year}", 8000, year, horizon_members)

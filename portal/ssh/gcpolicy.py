@@ -89,4 +89,6 @@ class GcPolicy:
         gc.freeze()
         self.closed_since_reclaim = 0
         self.last_reclaim = time.monotonic()
-        log.debug("gc reclaim: %d objects in %.0f ms", found, (time.perf_counter() - started) * 1000)
+        log.debug(
+            "gc reclaim: %d objects in %.0f ms", found, (time.perf_counter() - started) * 1000
+        )

@@ -32,8 +32,14 @@ log = logging.getLogger(__name__)
 class PortalSession(asyncssh.SSHServerSession[str]):
     """A shell session: one member's app on one channel (or, with no member, the guest entry)."""
 
-    def __init__(self, runtime: ServerRuntime, member: Member | None, ip: str | None, *,
-                 require_twofactor: bool = False) -> None:
+    def __init__(
+        self,
+        runtime: ServerRuntime,
+        member: Member | None,
+        ip: str | None,
+        *,
+        require_twofactor: bool = False,
+    ) -> None:
         self.runtime = runtime
         self.member = member
         """The member, or None for the guest entry."""
@@ -72,8 +78,9 @@ class PortalSession(asyncssh.SSHServerSession[str]):
     def connection_made(self, chan: asyncssh.SSHServerChannel[str]) -> None:  # type: ignore[override]
         self._chan = chan
 
-    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
-                      term_modes: Any) -> bool:
+    def pty_requested(
+        self, term_type: str, term_size: tuple[int, int, int, int], term_modes: Any
+    ) -> bool:
         self._term = term_type or "xterm"
         width, height = term_size[0] or 80, term_size[1] or 24
         self.size = (width, height)
@@ -92,8 +99,9 @@ class PortalSession(asyncssh.SSHServerSession[str]):
         assert self._chan is not None
         translator = get_translator(self.language)
         if self._term is None:
-            self._chan.write(translator.gettext(
-                "Portal needs a terminal: connect with ssh -t.") + "\r\n")
+            self._chan.write(
+                translator.gettext("Portal needs a terminal: connect with ssh -t.") + "\r\n"
+            )
             self._chan.exit(1)
             return
         env = self._chan.get_environment()
@@ -105,11 +113,18 @@ class PortalSession(asyncssh.SSHServerSession[str]):
         if self.member is None:
             from portal.guest.app import make_guest_app
 
-            self.app = make_guest_app(self.runtime.services, ip=self.ip, terminal=self,
-                                      terminal_info=info)
+            self.app = make_guest_app(
+                self.runtime.services, ip=self.ip, terminal=self, terminal_info=info
+            )
         else:
-            self.app = make_app(self.runtime.services, self.member, ip=self.ip, terminal=self,
-                                terminal_info=info, require_twofactor=self.require_twofactor)
+            self.app = make_app(
+                self.runtime.services,
+                self.member,
+                ip=self.ip,
+                terminal=self,
+                terminal_info=info,
+                require_twofactor=self.require_twofactor,
+            )
         self._session_id = self.app.session.session_id
         self.runtime.registry.session_opened(self)
         # A fresh context: nothing of the server's (or another session's) leaks in.
@@ -122,8 +137,7 @@ class PortalSession(asyncssh.SSHServerSession[str]):
         if self._driver is not None:
             self._driver.feed(data)
 
-    def terminal_size_changed(self, width: int, height: int, pixwidth: int,
-                              pixheight: int) -> None:
+    def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         self.size = (width or 80, height or 24)
         if self._driver is not None:
             self._driver.resize(*self.size)

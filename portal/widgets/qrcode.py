@@ -64,8 +64,15 @@ class QRCode(Static):
     }
     """
 
-    def __init__(self, data: str, *, border: int = 2, error_correction: str = "L",
-                 id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        data: str,
+        *,
+        border: int = 2,
+        error_correction: str = "L",
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         self.lines = qr_lines(data, border=border, error_correction=error_correction)
         """The rendered lines (for tests and for text exports)."""
         text = Text("\n".join(self.lines), style=LIGHT_ON_DARK, no_wrap=True, end="")

@@ -15,14 +15,14 @@ from textual.widgets import RadioButton as _RadioButton
 class Checkbox(_Checkbox):
     """A check box drawn ``▐X▌`` when ticked and ``▐ ▌`` when not."""
 
-    @property  # type: ignore[override]
-    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual reads this name when drawing
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual reads it
         return "X" if self.value else " "
 
 
 class RadioButton(_RadioButton):
     """A radio button drawn ``▐●▌`` when chosen and ``▐ ▌`` when not."""
 
-    @property  # type: ignore[override]
-    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual reads this name when drawing
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual reads it
         return "\u25cf" if self.value else " "

@@ -39,8 +39,19 @@ assert invoices  # imported before timing: fpdf2 takes a moment to load
 
 
 def _line(title: str, kind: str, category: str, price: int, quantity: int = 1) -> CheckoutLine:
-    return CheckoutLine(None, title, kind, category, price, quantity, 0, price, price * quantity,
-                        0, kind == "product")
+    return CheckoutLine(
+        None,
+        title,
+        kind,
+        category,
+        price,
+        quantity,
+        0,
+        price,
+        price * quantity,
+        0,
+        kind == "product",
+    )
 
 
 LINES = [
@@ -58,8 +69,14 @@ def _percentiles(samples: list[float]) -> tuple[float, float, float]:
 
 def _program(db, org: int, kind: str, label: str, amount: int) -> int:  # type: ignore[no-untyped-def]
     return wallet_data.insert_program(
-        db, organization_id=org, kind=kind, label=label, amount_cents=amount, year=YEAR,
-        valid_from=dt.date(YEAR, 1, 1), valid_until=dt.date(YEAR, 12, 31),
+        db,
+        organization_id=org,
+        kind=kind,
+        label=label,
+        amount_cents=amount,
+        year=YEAR,
+        valid_from=dt.date(YEAR, 1, 1),
+        valid_until=dt.date(YEAR, 12, 31),
     )
 
 
@@ -72,12 +89,21 @@ def fill_ledger(db, org: int, rows: int) -> float:  # type: ignore[no-untyped-de
         program = _program(db, org, "gift", "Bench filler", 1_000_000)
         for i in range(count):
             member_id = members_data.create_member(
-                db, organization_id=org, login=f"bench{i:06d}", first_name="Bench",
-                last_name=str(i), org_email=f"bench{i}@example.test", password_hash=None,
+                db,
+                organization_id=org,
+                login=f"bench{i:06d}",
+                first_name="Bench",
+                last_name=str(i),
+                org_email=f"bench{i}@example.test",
+                password_hash=None,
             )
             allocation_id = wallet_data.insert_allocation(
-                db, program_id=program, member_id=member_id, organization_id=org,
-                amount_cents=1_000_000)
+                db,
+                program_id=program,
+                member_id=member_id,
+                organization_id=org,
+                amount_cents=1_000_000,
+            )
             db.conn.executemany(
                 "INSERT INTO wallet_ledger (allocation_id, member_id, entry, amount_cents)"
                 " VALUES (?, ?, ?, ?)",
@@ -95,33 +121,49 @@ def bench_checkouts(db, settings, buyer, n: int) -> None:  # type: ignore[no-unt
     started = time.perf_counter()
     for _ in range(n):
         quote = checkout.prepare_checkout(db, buyer, lines=LINES, shipping_cents=490)
-        checkout.place_order(db, buyer, quote, settings=settings, accepted_terms=True,
-                             lines=LINES, now=now)
+        checkout.place_order(
+            db, buyer, quote, settings=settings, accepted_terms=True, lines=LINES, now=now
+        )
     elapsed = time.perf_counter() - started
-    print(f"  benefits only (validated, PDF, email): {n / elapsed:7.1f} checkouts/s "
-          f"({elapsed / n * 1000:.1f} ms each)")
+    print(
+        f"  benefits only (validated, PDF, email): {n / elapsed:7.1f} checkouts/s "
+        f"({elapsed / n * 1000:.1f} ms each)"
+    )
 
     gift = [a.id for a in wallet_data.member_allocations(db, buyer.id) if a.kind != "subsidy"]
     references = []
     started = time.perf_counter()
     for _ in range(n):
-        quote = checkout.prepare_checkout(db, buyer, lines=LINES, shipping_cents=490,
-                                          excluded=gift)
-        placed = checkout.pay(db, buyer, quote, provider=sandbox, settings=settings,
-                              accepted_terms=True, card=card, lines=LINES, now=now)
+        quote = checkout.prepare_checkout(db, buyer, lines=LINES, shipping_cents=490, excluded=gift)
+        placed = checkout.pay(
+            db,
+            buyer,
+            quote,
+            provider=sandbox,
+            settings=settings,
+            accepted_terms=True,
+            card=card,
+            lines=LINES,
+            now=now,
+        )
         assert isinstance(placed, checkout.OrderPlaced) and placed.order.card is not None
         references.append(placed.order.card.provider_ref)
     elapsed = time.perf_counter() - started
-    print(f"  card via sandbox (awaiting confirm.):  {n / elapsed:7.1f} checkouts/s "
-          f"({elapsed / n * 1000:.1f} ms each)")
+    print(
+        f"  card via sandbox (awaiting confirm.):  {n / elapsed:7.1f} checkouts/s "
+        f"({elapsed / n * 1000:.1f} ms each)"
+    )
 
     started = time.perf_counter()
     for reference in references:
-        orders.record_payment_result(db, reference, sandbox.confirmation(reference),
-                                     settings=settings, now=now)
+        orders.record_payment_result(
+            db, reference, sandbox.confirmation(reference), settings=settings, now=now
+        )
     elapsed = time.perf_counter() - started
-    print(f"  card confirmations (validate, PDF):    {n / elapsed:7.1f} per s "
-          f"({elapsed / n * 1000:.1f} ms each)")
+    print(
+        f"  card confirmations (validate, PDF):    {n / elapsed:7.1f} per s "
+        f"({elapsed / n * 1000:.1f} ms each)"
+    )
 
 
 def make_history(db, org: int, member_id: int, count: int) -> None:  # type: ignore[no-untyped-def]
@@ -129,18 +171,46 @@ def make_history(db, org: int, member_id: int, count: int) -> None:  # type: ign
     with transaction(db):
         for i in range(count):
             order_id = orders_data.insert_order(
-                db, member_id=member_id, organization_id=org, status="preparing",
-                total_cents=8000 + i, benefits_cents=3000, card_cents=5000 + i, savings_cents=0,
-                shipping_cents=0, line_count=3, summary=f"Commande {i} (+2)", has_postal=False,
-                has_digital=True, created_at=f"{YEAR}-01-01T10:00:{i % 60:02d}.000000Z",
+                db,
+                member_id=member_id,
+                organization_id=org,
+                status="preparing",
+                total_cents=8000 + i,
+                benefits_cents=3000,
+                card_cents=5000 + i,
+                savings_cents=0,
+                shipping_cents=0,
+                line_count=3,
+                summary=f"Commande {i} (+2)",
+                has_postal=False,
+                has_digital=True,
+                created_at=f"{YEAR}-01-01T10:00:{i % 60:02d}.000000Z",
                 terms_accepted_at=f"{YEAR}-01-01T10:00:00.000000Z",
             )
-            orders_data.insert_lines(db, order_id, (
-                {"position": p, "offer_id": None, "title": f"Article {p}", "kind": "ecard",
-                 "category": "groceries", "face_value_cents": 2000, "quantity": 1,
-                 "discount_bp": 0, "unit_price_cents": 2000, "line_total_cents": 2000,
-                 "savings_cents": 0, "subsidy_cents": 0, "vat_bp": 0, "fulfilment": "digital",
-                 "status": "preparing"} for p in range(3)))
+            orders_data.insert_lines(
+                db,
+                order_id,
+                (
+                    {
+                        "position": p,
+                        "offer_id": None,
+                        "title": f"Article {p}",
+                        "kind": "ecard",
+                        "category": "groceries",
+                        "face_value_cents": 2000,
+                        "quantity": 1,
+                        "discount_bp": 0,
+                        "unit_price_cents": 2000,
+                        "line_total_cents": 2000,
+                        "savings_cents": 0,
+                        "subsidy_cents": 0,
+                        "vat_bp": 0,
+                        "fulfilment": "digital",
+                        "status": "preparing",
+                    }
+                    for p in range(3)
+                ),
+            )
 
 
 def bench_history(db, member, count: int, repeat: int = 2000) -> None:  # type: ignore[no-untyped-def]
@@ -152,8 +222,10 @@ def bench_history(db, member, count: int, repeat: int = 2000) -> None:  # type: 
             samples.append(time.perf_counter() - started)
         assert len(page) == min(limit, count)
         p50, p99, worst = _percentiles(samples)
-        print(f"  history {label:<22} p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  max {worst:6.3f} ms"
-              + ("  (target p99 < 10 ms)" if limit == 50 else ""))
+        print(
+            f"  history {label:<22} p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  max {worst:6.3f} ms"
+            + ("  (target p99 < 10 ms)" if limit == 50 else "")
+        )
     newest = orders.list_orders(db, member, limit=1)[0]
     samples = []
     for _ in range(500):
@@ -161,7 +233,9 @@ def bench_history(db, member, count: int, repeat: int = 2000) -> None:  # type: 
         orders.get_order(db, member, newest.id)
         samples.append(time.perf_counter() - started)
     p50, p99, worst = _percentiles(samples)
-    print(f"  order detail                   p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  max {worst:6.3f} ms")
+    print(
+        f"  order detail                   p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  max {worst:6.3f} ms"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -186,28 +260,49 @@ def main(argv: list[str] | None = None) -> None:
 
         with transaction(db):
             buyer_id = members_data.create_member(
-                db, organization_id=org, login="buyer", first_name="Bench", last_name="Buyer",
-                org_email="buyer@example.test", password_hash=None)
+                db,
+                organization_id=org,
+                login="buyer",
+                first_name="Bench",
+                last_name="Buyer",
+                org_email="buyer@example.test",
+                password_hash=None,
+            )
             for kind, label in (("gift", "Bench gift"), ("culture", "Bench culture")):
                 program = _program(db, org, kind, label, 90_000_000)
                 allocation_id = wallet_data.insert_allocation(
-                    db, program_id=program, member_id=buyer_id, organization_id=org,
-                    amount_cents=90_000_000)
-                wallet_data.credit(db, allocation_id=allocation_id, member_id=buyer_id,
-                                   amount_cents=90_000_000)
+                    db,
+                    program_id=program,
+                    member_id=buyer_id,
+                    organization_id=org,
+                    amount_cents=90_000_000,
+                )
+                wallet_data.credit(
+                    db, allocation_id=allocation_id, member_id=buyer_id, amount_cents=90_000_000
+                )
         buyer = members_data.get_member(db, buyer_id)
-        print(f"Checkouts on one core ({args.checkouts} each, 3-line basket + delivery):",
-              flush=True)
+        print(
+            f"Checkouts on one core ({args.checkouts} each, 3-line basket + delivery):", flush=True
+        )
         bench_checkouts(db, settings, buyer, args.checkouts)
 
         with transaction(db):
             reader_id = members_data.create_member(
-                db, organization_id=org, login="reader", first_name="Bench", last_name="Reader",
-                org_email="reader@example.test", password_hash=None)
+                db,
+                organization_id=org,
+                login="reader",
+                first_name="Bench",
+                last_name="Reader",
+                org_email="reader@example.test",
+                password_hash=None,
+            )
         make_history(db, org, reader_id, args.orders)
         reader = members_data.get_member(db, reader_id)
-        print(f"Order history of a member with {args.orders:,} orders "
-              f"({orders_data.count_member_orders(db, reader_id):,} stored):", flush=True)
+        print(
+            f"Order history of a member with {args.orders:,} orders "
+            f"({orders_data.count_member_orders(db, reader_id):,} stored):",
+            flush=True,
+        )
         bench_history(db, reader, args.orders)
         db.conn.close()
 

@@ -39,9 +39,21 @@ def _children(pid: int) -> list[int]:
 async def test_two_workers_serve_members_and_stop_cleanly(tmp_path: Path) -> None:
     port = _free_port()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "portal", "--data-dir", str(tmp_path / "d"), "serve",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "portal",
+        "--data-dir",
+        str(tmp_path / "d"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         env=dict(os.environ, PORTAL_LOG_LEVEL="WARNING"),
     )
     try:
@@ -57,7 +69,9 @@ async def test_two_workers_serve_members_and_stop_cleanly(tmp_path: Path) -> Non
         except (AssertionError, TimeoutError):
             proc.kill()
             _out, err = await proc.communicate()
-            raise AssertionError(f"workers: {_children(proc.pid)}; stderr:\n{err.decode()}") from None
+            raise AssertionError(
+                f"workers: {_children(proc.pid)}; stderr:\n{err.decode()}"
+            ) from None
         terms = []
         for who in (ALICE, BOB, ALICE, BOB):
             conn, _ = await connect(port, *who)

@@ -19,8 +19,14 @@ from portal.services.runtime import SessionInfo
 
 NEW_PASSWORD = "Tournesol granit 2027"
 
-IDENTITY_TABLES = ("members", "member_totp", "recovery_codes", "ssh_keys", "audit_log",
-                   "email_outbox")
+IDENTITY_TABLES = (
+    "members",
+    "member_totp",
+    "recovery_codes",
+    "ssh_keys",
+    "audit_log",
+    "email_outbox",
+)
 
 
 def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
@@ -42,18 +48,22 @@ class FakeSessions:
     def __init__(self, member_id: int, mine: str, others: int = 2) -> None:
         now = time.time()
         self.sessions = [SessionInfo(mine, member_id, "127.0.0.1", now - 60, now)]
-        self.sessions += [SessionInfo(f"other{i:04d}", member_id, f"10.0.0.{i}", now - 3600,
-                                      now - 600) for i in range(others)]
+        self.sessions += [
+            SessionInfo(f"other{i:04d}", member_id, f"10.0.0.{i}", now - 3600, now - 600)
+            for i in range(others)
+        ]
         self.calls: list[tuple[int, str | None, str | None]] = []
 
     def list_for(self, member_id: int) -> list[SessionInfo]:
         return [s for s in self.sessions if s.member_id == member_id]
 
-    def close_member_sessions(self, member_id: int, *, except_session: str | None = None,
-                              reason: str | None = None) -> int:
+    def close_member_sessions(
+        self, member_id: int, *, except_session: str | None = None, reason: str | None = None
+    ) -> int:
         self.calls.append((member_id, except_session, reason))
-        victims = [s for s in self.sessions
-                   if s.member_id == member_id and s.session_id != except_session]
+        victims = [
+            s for s in self.sessions if s.member_id == member_id and s.session_id != except_session
+        ]
         self.sessions = [s for s in self.sessions if s not in victims]
         return len(victims)
 
@@ -62,8 +72,9 @@ async def open_account(pilot: Any) -> None:
     """From the home screen, open My Account."""
     app = pilot.app
     menu = app.screen.query_one("#menu", OptionList)
-    menu.highlighted = next(i for i in range(menu.option_count)
-                            if menu.get_option_at_index(i).id == "account")
+    menu.highlighted = next(
+        i for i in range(menu.option_count) if menu.get_option_at_index(i).id == "account"
+    )
     await pilot.press("enter")
     await app.workers.wait_for_complete()
     await pilot.pause()
@@ -115,8 +126,12 @@ async def test_every_security_screen_opens_by_key_and_closes_with_escape(app_for
     app = app_for("alice")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_account(pilot)
-        for key, name in (("p", "PasswordScreen"), ("t", "TwoFactorScreen"),
-                          ("k", "SshKeysScreen"), ("s", "SessionsScreen")):
+        for key, name in (
+            ("p", "PasswordScreen"),
+            ("t", "TwoFactorScreen"),
+            ("k", "SshKeysScreen"),
+            ("s", "SessionsScreen"),
+        ):
             await pilot.press(key)
             await settle(pilot)
             assert type(app.screen).__name__ == name
@@ -181,7 +196,8 @@ async def test_password_change_closes_other_sessions(app_for, services, db) -> N
     assert '"count": 2' in closed and "password_changed" in closed
     mail = db.execute("SELECT recipient, subject FROM email_outbox").fetchall()
     assert [tuple(m) for m in mail] == [
-        ("alice.martin@demo.example", "Votre mot de passe du Portail a été modifié")]
+        ("alice.martin@demo.example", "Votre mot de passe du Portail a été modifié")
+    ]
 
 
 async def test_wrong_current_password_changes_nothing(app_for, services, db) -> None:  # type: ignore[no-untyped-def]
@@ -205,8 +221,9 @@ async def test_refused_new_password_says_why_and_changes_nothing(app_for, db) ->
     before = snapshot(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_account(pilot)
-        await _fill_password_form(pilot, "Soleil-Vert-2026!", "alice-martin-2027",
-                                  "alice-martin-2027")
+        await _fill_password_form(
+            pilot, "Soleil-Vert-2026!", "alice-martin-2027", "alice-martin-2027"
+        )
         message = text(app, "#password-message")
         assert "identifiant" in message and "nom" in message
         app.screen.query_one("#new", Input).value = "password1234"

@@ -80,8 +80,10 @@ async def test_bad_keys_are_explained_and_nothing_changes(app_for, db) -> None: 
         ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA", "n'est pas une clé publique SSH valide"),
         (_public("ssh-rsa", key_size=1024), "au moins 2048"),
         (_public("ssh-dss"), "DSA"),
-        ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----",
-         "clé privée"),
+        (
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----",
+            "clé privée",
+        ),
         ("", "Collez une clé publique"),
     ]
     async with app.run_test(size=(80, 24)) as pilot:

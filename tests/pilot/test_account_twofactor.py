@@ -39,8 +39,9 @@ async def _open_setup(pilot: Any) -> None:
     await pilot.press("t")
     await settle(pilot)
     assert type(pilot.app.screen).__name__ == "TwoFactorScreen"
-    assert "désactivée" in text(pilot.app, "#twofactor-state") or \
-        "is off" in text(pilot.app, "#twofactor-state")
+    assert "désactivée" in text(pilot.app, "#twofactor-state") or "is off" in text(
+        pilot.app, "#twofactor-state"
+    )
     await pilot.press("a")
     await settle(pilot)
     assert type(pilot.app.screen).__name__ == "TwoFactorSetupScreen"
@@ -55,7 +56,8 @@ async def _type_code(pilot: Any, code: str) -> None:
 
 
 async def test_activation_with_qr_code_wrong_and_expired_codes_then_recovery_codes(  # type: ignore[no-untyped-def]
-        app_for, db, clock) -> None:
+    app_for, db, clock
+) -> None:
     app = app_for("alice")
     alice = members_data.get_member_by_login(db, "alice")
     assert alice is not None
@@ -98,8 +100,12 @@ async def test_activation_with_qr_code_wrong_and_expired_codes_then_recovery_cod
     box = app.services.secrets
     assert twofactor.verify_code(db, box, alice.id, shown[3])
     assert not twofactor.verify_code(db, box, alice.id, shown[3])
-    assert db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'twofactor.enabled'"
-                      ).fetchone()[0] == 1
+    assert (
+        db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'twofactor.enabled'").fetchone()[
+            0
+        ]
+        == 1
+    )
 
 
 async def test_escape_leaves_setup_without_enabling(app_for, db, clock) -> None:  # type: ignore[no-untyped-def]
@@ -195,7 +201,8 @@ async def test_new_recovery_codes_replace_the_old_ones(app_for, services, db, cl
 
 
 async def test_required_screen_has_no_way_back_and_dismisses_once_on(  # type: ignore[no-untyped-def]
-        app_for, db, clock) -> None:
+    app_for, db, clock
+) -> None:
     from portal.screens.twofactor_setup import TwoFactorRequiredScreen
 
     marc = members_data.get_member_by_login(db, "marc")
@@ -206,13 +213,17 @@ async def test_required_screen_has_no_way_back_and_dismisses_once_on(  # type: i
         await app.push_screen(TwoFactorRequiredScreen(), results.append)
         await settle(pilot)
         assert "Obligatoire pour votre rôle" in str(
-            app.screen.query(".warning").first(Static).render())
+            app.screen.query(".warning").first(Static).render()
+        )
         await _type_code(pilot, "000000")
         # the whole form, and the error, fit in 80x24 beside the QR code
         assert app.screen.query_one("#setup-message").region.bottom <= 23
         assert "pas valide" in text(app, "#setup-message")
-        footer_keys = [key for key, active in app.screen.active_bindings.items()
-                       if active.enabled and active.binding.show]
+        footer_keys = [
+            key
+            for key, active in app.screen.active_bindings.items()
+            if active.enabled and active.binding.show
+        ]
         assert "escape" not in footer_keys and "ctrl+q" in footer_keys
         await pilot.press("escape")
         await settle(pilot)
@@ -226,7 +237,8 @@ async def test_required_screen_has_no_way_back_and_dismisses_once_on(  # type: i
 
 
 async def test_required_screen_leaves_at_once_when_already_on(  # type: ignore[no-untyped-def]
-        app_for, services, db, clock) -> None:
+    app_for, services, db, clock
+) -> None:
     from portal.screens.twofactor_setup import TwoFactorRequiredScreen
 
     marc = members_data.get_member_by_login(db, "marc")

@@ -63,7 +63,8 @@ async def test_remove_a_line(app_for, db) -> None:  # type: ignore[no-untyped-de
     async with app.run_test(size=SIZE) as pilot:
         await open_section(app, pilot, "basket")
         assert [row[0] for row in table_rows(app, "#basket-lines")] == [
-            "E-carte Carrefour", "E-billet Pathé"
+            "E-carte Carrefour",
+            "E-billet Pathé",
         ]
         await pilot.press("down", "d")
         await settle(app, pilot)
@@ -82,8 +83,9 @@ async def test_remove_a_line(app_for, db) -> None:  # type: ignore[no-untyped-de
 
 
 async def test_quantity_beyond_the_maximum_is_refused(app_for, db) -> None:  # type: ignore[no-untyped-def]
-    basket.add_to_basket(db, _alice(db), _offer_id(db, "E-billet CGR"),
-                         quantity=basket.MAX_QUANTITY_PER_LINE)
+    basket.add_to_basket(
+        db, _alice(db), _offer_id(db, "E-billet CGR"), quantity=basket.MAX_QUANTITY_PER_LINE
+    )
     app = app_for("alice")
     async with app.run_test(size=SIZE) as pilot:
         await open_section(app, pilot, "basket")

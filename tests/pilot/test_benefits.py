@@ -49,8 +49,11 @@ async def test_eligible_offers_of_a_subsidy_open_the_offer_sheet(app_for) -> Non
         await _open(app, pilot, BenefitsScreen())
         await _settle(app, pilot)
         table = app.screen.query_one("#benefits-table", DataTable)
-        row = next(i for i in range(table.row_count)
-                   if str(table.get_row_at(i)[0]).startswith("Subvention cinéma"))
+        row = next(
+            i
+            for i in range(table.row_count)
+            if str(table.get_row_at(i)[0]).startswith("Subvention cinéma")
+        )
         table.move_cursor(row=row)
         await pilot.press("o")
         await _settle(app, pilot)

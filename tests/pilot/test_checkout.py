@@ -64,7 +64,8 @@ def _confirmer(services) -> payments.PaymentConfirmer:  # type: ignore[no-untype
 
 
 async def test_card_payment_succeeds_and_the_order_follows_its_confirmation(
-        app_for, db, services) -> None:  # type: ignore[no-untyped-def]
+    app_for, db, services
+) -> None:  # type: ignore[no-untyped-def]
     _fill_basket(db, "alice", CARREFOUR, 15000, 2)  # 285,00 €; alice's gift vouchers pay 170,00 €
     confirmer = _confirmer(services)
     app = app_for("alice")
@@ -145,7 +146,9 @@ async def test_wrong_three_d_secure_code_declines(app_for, db, services) -> None
     assert orders_data.list_member_orders(db, member(db, "alice").id) == []
 
 
-async def test_benefits_pay_everything_and_a_voucher_can_be_switched_off(app_for, db, services) -> None:  # type: ignore[no-untyped-def]
+async def test_benefits_pay_everything_and_a_voucher_can_be_switched_off(
+    app_for, db, services
+) -> None:  # type: ignore[no-untyped-def]
     _fill_basket(db, "alice", PATHE, None, 2)  # 2 x 9,40 €: subsidy 8,00 €, culture 10,80 €
     app = app_for("alice")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -136,7 +136,11 @@ async def test_an_invalid_postal_code_is_explained_and_nothing_is_saved(app_for,
         await settle(app, pilot)
         assert text(app, "#message") == "Adresse enregistrée."
     details = contact_data.get_details(db, app.member.id)
-    assert (details.street, details.postal_code, details.city) == ("12 rue des Lilas", "20000", "Paris")
+    assert (details.street, details.postal_code, details.city) == (
+        "12 rue des Lilas",
+        "20000",
+        "Paris",
+    )
 
 
 async def test_newsletter_toggle(app_for, db) -> None:  # type: ignore[no-untyped-def]
@@ -170,7 +174,8 @@ async def test_language_switch_applies_at_once(app_for, db) -> None:  # type: ig
         await settle(app, pilot)
         assert app.member.language == "en"
         assert "Contact details & preferences" in str(
-            app.screen.query_one("#title-bar-title", Static).render())
+            app.screen.query_one("#title-bar-title", Static).render()
+        )
         assert "organization email" in text(app, "#recipient")
         assert app.screen.query_one("#city", Input).value == "Saint-Denis"
         await request_code(app, pilot, "alice@perso.example")
@@ -195,8 +200,18 @@ async def test_everything_fits_in_80x24(app_for) -> None:  # type: ignore[no-unt
     async with app.run_test(size=(80, 24)) as pilot:
         await open_contact(app, pilot)
         await request_code(app, pilot, "alice@perso.example")
-        for selector in ("#recipient", "#new-email", "#code", "#pending", "#street", "#city",
-                         "#save-address", "#newsletter", "#lang-en", "#message"):
+        for selector in (
+            "#recipient",
+            "#new-email",
+            "#code",
+            "#pending",
+            "#street",
+            "#city",
+            "#save-address",
+            "#newsletter",
+            "#lang-en",
+            "#message",
+        ):
             region = app.screen.query_one(selector).region
             assert region.bottom <= 23 and region.right <= 80, selector
 

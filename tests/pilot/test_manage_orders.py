@@ -29,13 +29,21 @@ def _parcel(db, services, login: str = "alice"):  # type: ignore[no-untyped-def]
     who = member(db, login)
     lines = [line("Gourde isotherme", "product", "sport", 1250)]
     quote = checkout.prepare_checkout(db, who, lines=lines, shipping_cents=490)
-    placed = checkout.pay(db, who, quote, provider=runtime_for(services).provider,
-                          settings=services.settings, accepted_terms=True,
-                          card=CardDetails("4242424242424242", "12/30", "123"), lines=lines)
+    placed = checkout.pay(
+        db,
+        who,
+        quote,
+        provider=runtime_for(services).provider,
+        settings=services.settings,
+        accepted_terms=True,
+        card=CardDetails("4242424242424242", "12/30", "123"),
+        lines=lines,
+    )
     detail = placed.order
     if detail.card is not None:
-        detail = orders.record_payment_result(db, detail.card.provider_ref, True,
-                                              settings=services.settings)
+        detail = orders.record_payment_result(
+            db, detail.card.provider_ref, True, settings=services.settings
+        )
     return detail
 
 
@@ -87,8 +95,9 @@ async def test_marc_cancels_and_refunds_with_a_reason(app_for, db, services) -> 
         assert "annulée et remboursée" in _text(app, "#manage-orders-message")
     cancelled = orders.get_order(db, member(db, "alice"), detail.order.id)
     assert cancelled.order.status == "refunded" and cancelled.order.cancel_reason == "Rupture"
-    assert cancelled.payments and all(p.refunded_cents == p.amount_cents
-                                      for p in cancelled.payments)
+    assert cancelled.payments and all(
+        p.refunded_cents == p.amount_cents for p in cancelled.payments
+    )
 
 
 async def test_nina_cannot_see_or_ship_a_demo_order(app_for, db, services) -> None:  # type: ignore[no-untyped-def]
@@ -108,7 +117,9 @@ async def test_nina_cannot_see_or_ship_a_demo_order(app_for, db, services) -> No
     assert orders.get_order(db, member(db, "alice"), detail.order.id).order.status == "validated"
 
 
-async def test_marc_allocates_a_gift_voucher_after_the_urssaf_warning(app_for, db, services) -> None:  # type: ignore[no-untyped-def]
+async def test_marc_allocates_a_gift_voucher_after_the_urssaf_warning(
+    app_for, db, services
+) -> None:  # type: ignore[no-untyped-def]
     alice = member(db, "alice")
     before = len(wallet_data.member_allocations(db, alice.id))
     app = app_for("marc")
@@ -205,7 +216,10 @@ async def test_marc_creates_a_graded_subsidy_rule(app_for, db, services) -> None
         assert "Règle Sport créée." in _text(app, "#rule-message")
         assert "Sport (Sport)" in _text(app, "#rule-list")
     rules = {r.label: r for r in wallet_data.list_rules(db, member(db, "marc").organization_id)}
-    assert [(b.qf_max, b.percent_bp) for b in rules["Sport"].brackets] == [(600, 5000), (1000, 3000)]
+    assert [(b.qf_max, b.percent_bp) for b in rules["Sport"].brackets] == [
+        (600, 5000),
+        (1000, 3000),
+    ]
     assert rules["Sport"].cap_per_item_cents == 1000
     entry = audit.recent(db, organization_id=member(db, "marc").organization_id, limit=1)[0]
     assert entry.action == "wallet.rule_created"

@@ -29,15 +29,29 @@ def _place(db, services, login: str, lines, *, card: bool = True, confirm: bool 
     """An order placed through the services, paid with the process's sandbox provider."""
     who = member(db, login)
     provider = runtime_for(services).provider
-    quote = checkout.prepare_checkout(db, who, lines=lines, excluded=() if not card else [
-        v.allocation_id for v in checkout.prepare_checkout(db, who, lines=lines).vouchers])
-    placed = checkout.pay(db, who, quote, provider=provider, settings=services.settings,
-                          accepted_terms=True, card=CardDetails("4242424242424242", "12/30", "123"),
-                          lines=lines)
+    quote = checkout.prepare_checkout(
+        db,
+        who,
+        lines=lines,
+        excluded=()
+        if not card
+        else [v.allocation_id for v in checkout.prepare_checkout(db, who, lines=lines).vouchers],
+    )
+    placed = checkout.pay(
+        db,
+        who,
+        quote,
+        provider=provider,
+        settings=services.settings,
+        accepted_terms=True,
+        card=CardDetails("4242424242424242", "12/30", "123"),
+        lines=lines,
+    )
     detail = placed.order
     if confirm and detail.card is not None:
-        detail = orders.record_payment_result(db, detail.card.provider_ref, True,
-                                              settings=services.settings)
+        detail = orders.record_payment_result(
+            db, detail.card.provider_ref, True, settings=services.settings
+        )
     return detail
 
 
@@ -70,8 +84,9 @@ async def test_member_cancels_an_order_and_is_refunded(app_for, db, services) ->
     alice = member(db, "alice")
     lines = [line("E-billet Pathé", "eticket", "cinema", 940, 2)]
     quote = checkout.prepare_checkout(db, alice, lines=lines)
-    detail = checkout.place_order(db, alice, quote, settings=services.settings,
-                                  accepted_terms=True, lines=lines)
+    detail = checkout.place_order(
+        db, alice, quote, settings=services.settings, accepted_terms=True, lines=lines
+    )
     balances = {d.allocation_id: wallet_data.balance(db, d.allocation_id) for d in quote.deductions}
     app = app_for("alice")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -90,7 +105,8 @@ async def test_member_cancels_an_order_and_is_refunded(app_for, db, services) ->
         assert "déjà annulée" in _text(app, "#order-message")
     for allocation_id, before in balances.items():
         assert wallet_data.balance(db, allocation_id) == before + next(
-            d.amount_cents for d in quote.deductions if d.allocation_id == allocation_id)
+            d.amount_cents for d in quote.deductions if d.allocation_id == allocation_id
+        )
 
 
 async def test_a_shipped_order_says_why_it_cannot_be_cancelled(app_for, db, services) -> None:  # type: ignore[no-untyped-def]

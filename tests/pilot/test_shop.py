@@ -70,12 +70,16 @@ async def test_browse_a_category_choose_an_amount_and_see_the_savings(app_for, d
     async with app.run_test(size=SIZE) as pilot:
         await open_section(app, pilot, "shop")
         assert type(app.screen).__name__ == "ShopScreen"
-        assert "Toutes" in str(app.screen.query_one("#shop-categories", OptionList)
-                                .get_option_at_index(0).prompt)
+        assert "Toutes" in str(
+            app.screen.query_one("#shop-categories", OptionList).get_option_at_index(0).prompt
+        )
         await pilot.press("shift+tab", "down")  # categories: Courses
         await settle(app, pilot)
         assert titles(app) == [
-            "E-carte Auchan", "E-carte Carrefour", "E-carte Intermarché", "E-carte Monoprix"
+            "E-carte Auchan",
+            "E-carte Carrefour",
+            "E-carte Intermarché",
+            "E-carte Monoprix",
         ]
         await pilot.press("enter", "down", "enter")  # to the table, Carrefour, open
         await settle(app, pilot)
@@ -132,7 +136,10 @@ async def test_search_narrows_the_offers_and_says_when_nothing_matches(app_for) 
         await pilot.press(*"cinema")
         await settle(app, pilot)
         assert sorted(titles(app)) == [
-            "E-billet CGR", "E-billet Kinepolis", "E-billet Pathé", "E-billet UGC"
+            "E-billet CGR",
+            "E-billet Kinepolis",
+            "E-billet Pathé",
+            "E-billet UGC",
         ]
         await pilot.press(*" ugc")
         await settle(app, pilot)

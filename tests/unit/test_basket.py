@@ -36,8 +36,9 @@ def _offer_id(db: Database, member: Member, title: str) -> int:
 
 
 def _rows(db: Database, member: Member) -> list[tuple[int, int, int]]:
-    return [(r.offer_id, r.face_value_cents, r.quantity)
-            for r in basket_data.list_lines(db, member.id)]
+    return [
+        (r.offer_id, r.face_value_cents, r.quantity) for r in basket_data.list_lines(db, member.id)
+    ]
 
 
 def _refused(fn, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
@@ -55,7 +56,10 @@ def test_a_line_carries_amount_quantity_discount_and_price(db: Database) -> None
     result = basket.add_to_basket(db, alice, carrefour, face_value_cents=5000, quantity=2)
     (line,) = result.lines
     assert (line.offer_id, line.offer_title, line.kind, line.category) == (
-        carrefour, "E-carte Carrefour", "ecard", "groceries"
+        carrefour,
+        "E-carte Carrefour",
+        "ecard",
+        "groceries",
     )
     assert (line.face_value_cents, line.quantity, line.discount_bp) == (5000, 2, 500)
     assert (line.unit_price_cents, line.line_total_cents, line.savings_cents) == (4750, 9500, 500)
@@ -67,13 +71,16 @@ def test_a_line_carries_amount_quantity_discount_and_price(db: Database) -> None
 
 def test_totals_add_lines_of_every_kind_and_one_delivery_fee(db: Database) -> None:
     alice = _member(db, "alice")
-    basket.add_to_basket(db, alice, _offer_id(db, alice, "E-carte Fnac"),
-                         face_value_cents=7500, quantity=1)       # 70,50 €
+    basket.add_to_basket(
+        db, alice, _offer_id(db, alice, "E-carte Fnac"), face_value_cents=7500, quantity=1
+    )  # 70,50 €
     basket.add_to_basket(db, alice, _offer_id(db, alice, "E-billet UGC"), quantity=3)  # 25,80 €
-    basket.add_to_basket(db, alice, _offer_id(db, alice, "Gourde isotherme Quechua 0,5 L"),
-                         quantity=2)                               # 25,00 € + 4,90 € delivery
+    basket.add_to_basket(
+        db, alice, _offer_id(db, alice, "Gourde isotherme Quechua 0,5 L"), quantity=2
+    )  # 25,00 € + 4,90 € delivery
     result = basket.add_to_basket(
-        db, alice, _offer_id(db, alice, "Cafetière à piston Bodum Chambord 1 L"))  # 34,90 €
+        db, alice, _offer_id(db, alice, "Cafetière à piston Bodum Chambord 1 L")
+    )  # 34,90 €
     assert result.subtotal_cents == 7050 + 2580 + 2500 + 3490
     assert result.needs_shipping
     assert result.shipping_cents == 490  # one fee per order: the highest, not the sum
@@ -89,7 +96,8 @@ def test_same_offer_and_amount_adds_to_its_line(db: Database) -> None:
     basket.add_to_basket(db, alice, carrefour, face_value_cents=2000)
     result = basket.add_to_basket(db, alice, carrefour, face_value_cents=5000, quantity=3)
     assert [(line.face_value_cents, line.quantity) for line in result.lines] == [
-        (5000, 5), (2000, 1)
+        (5000, 5),
+        (2000, 1),
     ]
 
 
@@ -152,8 +160,15 @@ def test_basket_holds_a_limited_number_of_lines(db: Database) -> None:
 
 @pytest.mark.parametrize(
     ("text", "cents"),
-    [("50", 5000), ("50,00", 5000), ("50.5", 5050), (" 75 € ", 7500), ("1 000", 100000),
-     ("120 EUR", 12000), ("0", 0)],
+    [
+        ("50", 5000),
+        ("50,00", 5000),
+        ("50.5", 5050),
+        (" 75 € ", 7500),
+        ("1 000", 100000),
+        ("120 EUR", 12000),
+        ("0", 0),
+    ],
 )
 def test_parse_amount(text: str, cents: int) -> None:
     assert parse_amount(text) == cents
@@ -256,7 +271,8 @@ def test_a_line_at_an_amount_no_longer_sold_is_unavailable(db: Database) -> None
     catalog_data.set_face_values(db, carrefour, [2000, 5000, 10000])
     result = basket.get_basket(db, alice)
     assert [(line.face_value_cents, line.available) for line in result.lines] == [
-        (15000, False), (5000, True)
+        (15000, False),
+        (5000, True),
     ]
     assert result.subtotal_cents == 4750 and result.has_unavailable
 

@@ -32,12 +32,12 @@ def _offer(db: Database, member: Member, title: str) -> catalog.Offer:
 @pytest.mark.parametrize(
     ("face", "bp", "expected"),
     [
-        (2000, 500, 100),    # exact
-        (1990, 500, 100),    # 99.5 -> half up
-        (2010, 500, 101),    # 100.5 -> half up
-        (1989, 500, 99),     # 99.45 -> down
-        (1999, 500, 100),    # 99.95 -> up
-        (333, 150, 5),       # 4.995 -> up
+        (2000, 500, 100),  # exact
+        (1990, 500, 100),  # 99.5 -> half up
+        (2010, 500, 101),  # 100.5 -> half up
+        (1989, 500, 99),  # 99.45 -> down
+        (1999, 500, 100),  # 99.95 -> up
+        (333, 150, 5),  # 4.995 -> up
         (1000, 350, 35),
         (0, 500, 0),
         (5000, 0, 0),
@@ -136,7 +136,12 @@ def test_refusals_are_translated_for_the_reader(db: Database) -> None:
 def test_categories_come_in_menu_order_with_counts(db: Database) -> None:
     categories = catalog.list_categories(db, _member(db, "alice"))
     assert [c.code for c in categories] == [
-        "groceries", "culture", "cinema", "leisure", "sport", "home",
+        "groceries",
+        "culture",
+        "cinema",
+        "leisure",
+        "sport",
+        "home",
     ]
     assert {c.code: c.count for c in categories}["cinema"] == 4
     assert all(c.count > 0 for c in categories)
@@ -222,18 +227,36 @@ def test_offer_sheet_lists_the_members_benefits_that_apply(db: Database) -> None
 
 def test_create_offer_checks_the_spec_and_who_adds_it(db: Database) -> None:
     alice, admin = _member(db, "alice"), _member(db, "admin")
-    spec = OfferSpec("Gaumont", "eticket", "cinema", "E-billet Gaumont",
-                     unit_face_value_cents=1400, unit_price_cents=900)
+    spec = OfferSpec(
+        "Gaumont",
+        "eticket",
+        "cinema",
+        "E-billet Gaumont",
+        unit_face_value_cents=1400,
+        unit_price_cents=900,
+    )
     with pytest.raises(PermissionError):
         catalog.create_offer(db, spec, actor=alice)
     with pytest.raises(ValueError):
         catalog.create_offer(db, OfferSpec("Gaumont", "eticket", "cinema", "Sans prix"))
     with pytest.raises(ValueError):
-        catalog.create_offer(db, OfferSpec("X", "ecard", "home", "Both", face_values=(1000,),
-                                           min_amount_cents=1000, max_amount_cents=2000))
+        catalog.create_offer(
+            db,
+            OfferSpec(
+                "X",
+                "ecard",
+                "home",
+                "Both",
+                face_values=(1000,),
+                min_amount_cents=1000,
+                max_amount_cents=2000,
+            ),
+        )
     offer_id = catalog.create_offer(db, spec, actor=admin)
     assert catalog.get_offer(db, alice, offer_id) is not None
     entry = audit_data.recent(db, limit=1)[0]
     assert (entry.action, entry.target, entry.actor_id) == (
-        "catalog.offer_created", f"offer:{offer_id}", admin.id
+        "catalog.offer_created",
+        f"offer:{offer_id}",
+        admin.id,
     )

@@ -26,8 +26,9 @@ def test_benefits_only_order_is_validated_at_once_with_invoice_and_email(db, set
     lines = [line("E-carte Fnac", "ecard", "culture", 4700, face_value_cents=5000)]
     quote = checkout.prepare_checkout(db, carol, lines=lines, today=TODAY)
     assert quote.card_cents == 0 and quote.vouchers_cents == 4700
-    detail = checkout.place_order(db, carol, quote, settings=settings, accepted_terms=True,
-                                  lines=lines, now=NOW)
+    detail = checkout.place_order(
+        db, carol, quote, settings=settings, accepted_terms=True, lines=lines, now=NOW
+    )
     order = detail.order
     assert order.status == "preparing"  # digital line: being prepared until issued
     assert [ln.status for ln in detail.lines] == ["preparing"]
@@ -36,11 +37,13 @@ def test_benefits_only_order_is_validated_at_once_with_invoice_and_email(db, set
     assert [(p.source, p.amount_cents) for p in detail.payments] == [("gift", 4700)]
     pdf = settings.files_dir / "carol" / "outbox" / "FAC-2026-000001.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
-    email = db.execute("SELECT id, subject FROM email_outbox WHERE member_id = ?",
-                       [carol.id]).fetchone()
+    email = db.execute(
+        "SELECT id, subject FROM email_outbox WHERE member_id = ?", [carol.id]
+    ).fetchone()
     assert "CMD-" in email["subject"]
-    attachment = db.execute("SELECT filename, content_type FROM email_attachments WHERE email_id = ?",
-                            [email["id"]]).fetchone()
+    attachment = db.execute(
+        "SELECT filename, content_type FROM email_attachments WHERE email_id = ?", [email["id"]]
+    ).fetchone()
     assert tuple(attachment) == ("FAC-2026-000001.pdf", "application/pdf")
     assert outbox_data is not None
 
@@ -51,8 +54,9 @@ def test_conditions_of_sale_must_be_accepted(db, settings) -> None:
     lines = [line("Pathé", "eticket", "cinema", 940)]
     quote = checkout.prepare_checkout(db, carol, lines=lines, today=TODAY)
     with pytest.raises(UserError, match="conditions of sale"):
-        checkout.place_order(db, carol, quote, settings=settings, accepted_terms=False,
-                             lines=lines, now=NOW)
+        checkout.place_order(
+            db, carol, quote, settings=settings, accepted_terms=False, lines=lines, now=NOW
+        )
     assert _order_count(db) == 0
 
 
@@ -61,8 +65,9 @@ def test_a_card_is_needed_for_the_rest(db, settings) -> None:
     lines = [line("Pathé", "eticket", "cinema", 940)]
     quote = checkout.prepare_checkout(db, carol, lines=lines, today=TODAY)
     with pytest.raises(UserError, match="card"):
-        checkout.place_order(db, carol, quote, settings=settings, accepted_terms=True,
-                             lines=lines, now=NOW)
+        checkout.place_order(
+            db, carol, quote, settings=settings, accepted_terms=True, lines=lines, now=NOW
+        )
     assert _order_count(db) == 0
 
 
@@ -72,12 +77,14 @@ def test_a_stale_quote_writes_nothing(db, settings) -> None:
     lines = [line("E-carte", "ecard", "groceries", 4000)]
     quote = checkout.prepare_checkout(db, carol, lines=lines, today=TODAY)
     other = checkout.prepare_checkout(db, carol, lines=lines, today=TODAY)
-    checkout.place_order(db, carol, other, settings=settings, accepted_terms=True, lines=lines,
-                         now=NOW)
+    checkout.place_order(
+        db, carol, other, settings=settings, accepted_terms=True, lines=lines, now=NOW
+    )
     ledger_before = wallet_data.ledger_size(db)
     with pytest.raises(QuoteChanged):
-        checkout.place_order(db, carol, quote, settings=settings, accepted_terms=True,
-                             lines=lines, now=NOW)
+        checkout.place_order(
+            db, carol, quote, settings=settings, accepted_terms=True, lines=lines, now=NOW
+        )
     assert wallet_data.ledger_size(db) == ledger_before
     assert _order_count(db) == 1
     assert wallet_data.balance(db, voucher) == 1000
@@ -86,16 +93,18 @@ def test_a_stale_quote_writes_nothing(db, settings) -> None:
 def test_subsidy_counts_items_and_lines_keep_their_subsidy(db, settings) -> None:
     carol = new_member(db)
     marc = member(db, "marc")
-    rule = wallet.create_rule(db, marc, label="Parcs", category="leisure", mode="fixed",
-                              fixed_cents=1500, max_count=2)
+    rule = wallet.create_rule(
+        db, marc, label="Parcs", category="leisure", mode="fixed", fixed_cents=1500, max_count=2
+    )
     subsidy = give(db, settings, carol, "subsidy", 10000, rule_id=rule.id)
     lines = [line("Parc Astérix", "eticket", "leisure", 4700, 3)]
     quote = checkout.prepare_checkout(db, carol, lines=lines, today=TODAY)
     assert quote.subsidies_cents == 3000
     give(db, settings, carol, "gift", 20000)
     quote = checkout.prepare_checkout(db, carol, lines=lines, today=TODAY)
-    detail = checkout.place_order(db, carol, quote, settings=settings, accepted_terms=True,
-                                  lines=lines, now=NOW)
+    detail = checkout.place_order(
+        db, carol, quote, settings=settings, accepted_terms=True, lines=lines, now=NOW
+    )
     assert detail.lines[0].subsidy_cents == 3000
     assert wallet_data.subsidy_usage(db, carol.id, rule.id, 2026) == (3000, 2)
     assert wallet_data.get_allocation(db, subsidy).items_used == 2
@@ -120,8 +129,9 @@ def test_twenty_racing_checkouts_never_spend_a_balance_twice(db, settings) -> No
         try:
             start.wait()
             try:
-                checkout.place_order(conn, carol, quote, settings=settings, accepted_terms=True,
-                                     lines=lines, now=NOW)
+                checkout.place_order(
+                    conn, carol, quote, settings=settings, accepted_terms=True, lines=lines, now=NOW
+                )
                 outcome = "ok"
             except QuoteChanged:
                 outcome = "changed"
@@ -158,8 +168,9 @@ def test_racing_checkouts_with_partial_balance_each_pay_what_was_quoted(db, sett
         conn = connect(settings.db_path)
         try:
             start.wait()
-            checkout.place_order(conn, carol, quote, settings=settings, accepted_terms=True,
-                                 lines=lines, now=NOW)
+            checkout.place_order(
+                conn, carol, quote, settings=settings, accepted_terms=True, lines=lines, now=NOW
+            )
             ok.append(1)
         except QuoteChanged:
             pass
@@ -184,8 +195,11 @@ def test_the_confirmation_goes_to_the_verified_communication_email(db, settings)
     give(db, settings, carol, "gift", 10000)
     lines = [line("E-carte Fnac", "ecard", "culture", 4700, face_value_cents=5000)]
     quote = checkout.prepare_checkout(db, carol, lines=lines, today=TODAY)
-    checkout.place_order(db, carol, quote, settings=settings, accepted_terms=True, lines=lines,
-                         now=NOW)
-    recipients = {r[0] for r in db.execute(
-        "SELECT recipient FROM email_outbox WHERE member_id = ?", [carol.id])}
+    checkout.place_order(
+        db, carol, quote, settings=settings, accepted_terms=True, lines=lines, now=NOW
+    )
+    recipients = {
+        r[0]
+        for r in db.execute("SELECT recipient FROM email_outbox WHERE member_id = ?", [carol.id])
+    }
     assert recipients == {"carol.perso@example.org"}

@@ -132,8 +132,19 @@ def test_a_member_cannot_use_another_members_code(db: Database) -> None:
     assert emails.recipient_for(db, alice.id) == "alice.martin@demo.example"
 
 
-@pytest.mark.parametrize("bad", ["", "alice", "alice@", "@example.fr", "a b@example.fr",
-                                 "alice@example", "alice@exa_mple.fr", "x" * 250 + "@example.fr"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "alice",
+        "alice@",
+        "@example.fr",
+        "a b@example.fr",
+        "alice@example",
+        "alice@exa_mple.fr",
+        "x" * 250 + "@example.fr",
+    ],
+)
 def test_invalid_emails_are_refused(db: Database, bad: str) -> None:
     with pytest.raises(ContactError):
         contact.request_email_verification(db, _member(db, "alice"), bad, now=NOW)
@@ -142,8 +153,9 @@ def test_invalid_emails_are_refused(db: Database, bad: str) -> None:
 
 def test_the_organization_email_needs_no_verification(db: Database) -> None:
     with pytest.raises(ContactError) as error:
-        contact.request_email_verification(db, _member(db, "alice"),
-                                           "ALICE.MARTIN@demo.example", now=NOW)
+        contact.request_email_verification(
+            db, _member(db, "alice"), "ALICE.MARTIN@demo.example", now=NOW
+        )
     assert "organization email" in error.value.message
     assert outbox.list_emails(db) == []
 
@@ -170,26 +182,41 @@ def test_other_postal_codes_are_refused(code: str) -> None:
 
 def test_address_is_saved_cleaned_and_audited(db: Database) -> None:
     alice = _member(db, "alice")
-    view = contact.save_address(db, alice, street=" 12  rue des Lilas ", street2="",
-                                postal_code="20000", city="Ajaccio", now=NOW, ip="127.0.0.1")
+    view = contact.save_address(
+        db,
+        alice,
+        street=" 12  rue des Lilas ",
+        street2="",
+        postal_code="20000",
+        city="Ajaccio",
+        now=NOW,
+        ip="127.0.0.1",
+    )
     assert (view.details.street, view.details.postal_code, view.details.city) == (
-        "12 rue des Lilas", "20000", "Ajaccio")
+        "12 rue des Lilas",
+        "20000",
+        "Ajaccio",
+    )
     [entry] = [e for e in audit_data.recent(db, limit=5) if e.action == "contact.address"]
     assert entry.details["fields"] == ["street", "postal_code", "city"]
     assert entry.actor_id == alice.id and entry.ip == "127.0.0.1"
 
 
-@pytest.mark.parametrize("fields", [
-    {"street": "1 rue X", "street2": "", "postal_code": "99999", "city": "Paris"},
-    {"street": "", "street2": "", "postal_code": "75011", "city": "Paris"},
-    {"street": "1 rue X", "street2": "", "postal_code": "75011", "city": ""},
-    {"street": "1 rue X\x00", "street2": "", "postal_code": "75011", "city": "Paris"},
-    {"street": "x" * 101, "street2": "", "postal_code": "75011", "city": "Paris"},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"street": "1 rue X", "street2": "", "postal_code": "99999", "city": "Paris"},
+        {"street": "", "street2": "", "postal_code": "75011", "city": "Paris"},
+        {"street": "1 rue X", "street2": "", "postal_code": "75011", "city": ""},
+        {"street": "1 rue X\x00", "street2": "", "postal_code": "75011", "city": "Paris"},
+        {"street": "x" * 101, "street2": "", "postal_code": "75011", "city": "Paris"},
+    ],
+)
 def test_bad_addresses_change_nothing(db: Database, fields: dict[str, str]) -> None:
     alice = _member(db, "alice")
-    contact.save_address(db, alice, street="1 rue A", street2="", postal_code="69001",
-                         city="Lyon", now=NOW)
+    contact.save_address(
+        db, alice, street="1 rue A", street2="", postal_code="69001", city="Lyon", now=NOW
+    )
     with pytest.raises(ContactError):
         contact.save_address(db, alice, now=NOW, **fields)
     details = contact_data.get_details(db, alice.id)

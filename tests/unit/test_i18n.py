@@ -69,6 +69,8 @@ def test_no_message_is_translated_two_ways() -> None:
                 msgid = str(message.id[0] if isinstance(message.id, (tuple, list)) else message.id)
                 text = str(message.string)
                 if msgid in seen and seen[msgid][1] != text:
-                    conflicts.append(f"{msgid!r}: {seen[msgid][0]}={seen[msgid][1]!r} vs {po.name}={text!r}")
+                    conflicts.append(
+                        f"{msgid!r}: {seen[msgid][0]}={seen[msgid][1]!r} vs {po.name}={text!r}"
+                    )
                 seen.setdefault(msgid, (po.name, text))
     assert conflicts == [], "\n".join(conflicts)

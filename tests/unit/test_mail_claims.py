@@ -24,12 +24,15 @@ UTC = dt.UTC
 
 def _queue_many(db: Database, n: int) -> list[int]:
     with transaction(db):
-        return [notifications.enqueue(db, to=f"m{i}@example.fr", subject=f"#{i}", body="x")
-                for i in range(n)]
+        return [
+            notifications.enqueue(db, to=f"m{i}@example.fr", subject=f"#{i}", body="x")
+            for i in range(n)
+        ]
 
 
-def test_two_concurrent_claimers_never_take_the_same_email(settings: Settings,
-                                                            db: Database) -> None:
+def test_two_concurrent_claimers_never_take_the_same_email(
+    settings: Settings, db: Database
+) -> None:
     ids = _queue_many(db, 60)
     now = dt.datetime.now(UTC) + dt.timedelta(seconds=1)
     start = threading.Barrier(2)
@@ -57,14 +60,23 @@ def test_two_concurrent_claimers_never_take_the_same_email(settings: Settings,
     assert all(e.attempts == 1 for e in outbox.list_emails(db))
 
 
-async def test_two_mailers_on_one_database_send_each_email_once(settings: Settings, db: Database,
-                                                                tmp_path: Path) -> None:
+async def test_two_mailers_on_one_database_send_each_email_once(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
     ids = _queue_many(db, 40)
     now = dt.datetime.now(UTC) + dt.timedelta(seconds=1)
     stores = [Store(settings.db_path, 2), Store(settings.db_path, 2)]  # as two processes would
     try:
-        mailers = [Mailer(store, MaildirTransport(tmp_path / "mail"), sender="p@portal.example",
-                          clock=lambda: now, batch=4) for store in stores]
+        mailers = [
+            Mailer(
+                store,
+                MaildirTransport(tmp_path / "mail"),
+                sender="p@portal.example",
+                clock=lambda: now,
+                batch=4,
+            )
+            for store in stores
+        ]
         reports = await asyncio.gather(*(m.deliver_due() for m in mailers))
     finally:
         for store in stores:
@@ -105,7 +117,8 @@ def test_next_due_is_the_earliest_pending_email(db: Database) -> None:
 
 
 async def test_a_stopping_mailer_hands_back_what_it_did_not_try(
-        services: Services, db: Database, tmp_path: Path) -> None:
+    services: Services, db: Database, tmp_path: Path
+) -> None:
     loop = asyncio.get_running_loop()
     started = asyncio.Event()
     proceed = threading.Event()
@@ -116,8 +129,9 @@ async def test_a_stopping_mailer_hands_back_what_it_did_not_try(
             proceed.wait(10)
             super().send(message)
 
-    mailer = Mailer(services.store, Slow(tmp_path / "mail"), sender="p@portal.example",
-                    idle_check=3600)
+    mailer = Mailer(
+        services.store, Slow(tmp_path / "mail"), sender="p@portal.example", idle_check=3600
+    )
     await mailer.start()
     await services.store.run(_queue_many, 3)
     await asyncio.wait_for(started.wait(), 10)

@@ -34,17 +34,26 @@ def _messages(folder: Path) -> list[EmailMessage]:
 
 def _mailer(services: Services, folder: Path, start: dt.datetime | None = None) -> Mailer:
     now = start or dt.datetime.now(UTC) + dt.timedelta(seconds=1)
-    return Mailer(services.store, MaildirTransport(folder), sender="Portal CSE <no-reply@portal.example>",
-                  clock=lambda: now)
+    return Mailer(
+        services.store,
+        MaildirTransport(folder),
+        sender="Portal CSE <no-reply@portal.example>",
+        clock=lambda: now,
+    )
 
 
-async def test_maildir_delivery_in_french_with_attachment(services: Services, db: Database,
-                                                          tmp_path: Path) -> None:
+async def test_maildir_delivery_in_french_with_attachment(
+    services: Services, db: Database, tmp_path: Path
+) -> None:
     alice = get_member_by_login(db, "alice")
     assert alice is not None
     with transaction(db):
         email_id = emails.notify_member(
-            db, alice.id, emails.VERIFY_EMAIL_CODE, code="123456", minutes=15,
+            db,
+            alice.id,
+            emails.VERIFY_EMAIL_CODE,
+            code="123456",
+            minutes=15,
             attachments=[("facture.pdf", "application/pdf", b"%PDF-1.4 demo")],
         )
     report = await _mailer(services, tmp_path / "mail").deliver_due()
@@ -71,8 +80,9 @@ async def test_maildir_delivery_in_french_with_attachment(services: Services, db
     assert stored.attempts == 1 and stored.claim_token is None
 
 
-async def test_maildir_delivery_in_english_for_an_english_member(services: Services, db: Database,
-                                                                 tmp_path: Path) -> None:
+async def test_maildir_delivery_in_english_for_an_english_member(
+    services: Services, db: Database, tmp_path: Path
+) -> None:
     bob = get_member_by_login(db, "bob")
     assert bob is not None
     with transaction(db):
@@ -87,10 +97,12 @@ async def test_maildir_delivery_in_english_for_an_english_member(services: Servi
     assert "Please do not reply" in text
 
 
-async def test_a_sensitive_body_is_erased_once_sent(services: Services, db: Database,
-                                                   tmp_path: Path) -> None:
-    email_id = notifications.enqueue(db, to="x@example.fr", subject="Code", body="code 424242",
-                                     sensitive=True)
+async def test_a_sensitive_body_is_erased_once_sent(
+    services: Services, db: Database, tmp_path: Path
+) -> None:
+    email_id = notifications.enqueue(
+        db, to="x@example.fr", subject="Code", body="code 424242", sensitive=True
+    )
     await _mailer(services, tmp_path / "mail").deliver_due()
     stored = outbox.get_email(db, email_id)
     assert stored is not None and stored.status == "sent" and stored.body == ""
@@ -114,10 +126,12 @@ async def test_the_mailer_wakes_when_a_session_enqueues(services: Services, tmp_
             super().send(message)
             loop.call_soon_threadsafe(delivered.set)
 
-    mailer = Mailer(services.store, Recording(tmp_path / "mail"), sender="p@portal.example",
-                    idle_check=3600)
+    mailer = Mailer(
+        services.store, Recording(tmp_path / "mail"), sender="p@portal.example", idle_check=3600
+    )
     await mailer.start()
     try:
+
         def queue(db: Database) -> int:
             with transaction(db):
                 return notifications.enqueue(db, to="a@example.fr", subject="Hi", body="Hello")
@@ -132,10 +146,22 @@ async def test_the_mailer_wakes_when_a_session_enqueues(services: Services, tmp_
 
 
 def test_render_fills_a_template_in_each_language() -> None:
-    fr = emails.render(get_translator("fr"), "contact.verify_code", name="Léa",
-                       organization="CSE Démo", code="000111", minutes=15)
-    en = emails.render(get_translator("en"), "contact.verify_code", name="Léa",
-                       organization="CSE Démo", code="000111", minutes=15)
+    fr = emails.render(
+        get_translator("fr"),
+        "contact.verify_code",
+        name="Léa",
+        organization="CSE Démo",
+        code="000111",
+        minutes=15,
+    )
+    en = emails.render(
+        get_translator("en"),
+        "contact.verify_code",
+        name="Léa",
+        organization="CSE Démo",
+        code="000111",
+        minutes=15,
+    )
     assert fr.subject == "Votre code pour confirmer cette adresse e-mail"
     assert en.subject == "Your code to confirm this email address"
     assert "Bonjour Léa" in fr.body and "Hello Léa" in en.body

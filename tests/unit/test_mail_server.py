@@ -34,8 +34,9 @@ async def test_the_server_delivers_mail_to_the_maildir_while_it_runs(services: S
 
         def queue(db: Database) -> int:
             with transaction(db):
-                return notifications.enqueue(db, to="alice@example.fr", subject="Bienvenue",
-                                             body="Bonjour")
+                return notifications.enqueue(
+                    db, to="alice@example.fr", subject="Bienvenue", body="Bonjour"
+                )
 
         email_id = await services.store.run(queue)
         await asyncio.wait_for(delivered.wait(), 10)

@@ -55,8 +55,9 @@ class Relay:
         self.data_reply: str | None = None
         self.rcpt_reply: str | None = None
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
         if self.rcpt_reply:
             return self.rcpt_reply
         envelope.rcpt_tos.append(address)
@@ -90,20 +91,30 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     folder = tmp_path_factory.mktemp("tls")
     cert_file, key_file = folder / "cert.pem", folder / "key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_file, key_file
 
 
@@ -133,19 +144,28 @@ class Clock:
 def _queue(db: Database, to: str = "alice@example.fr") -> int:
     with transaction(db):
         return notifications.enqueue(
-            db, to=to, subject="Facture n°42", body="Bonjour,\n\nVoici votre facture — merci.",
+            db,
+            to=to,
+            subject="Facture n°42",
+            body="Bonjour,\n\nVoici votre facture — merci.",
             attachments=[("facture-42.pdf", "application/pdf", b"%PDF-1.4")],
         )
 
 
 def _mailer(services: Services, port: int, clock: Clock, **options: Any) -> Mailer:
     transport = SMTPTransport(SMTPConfig("127.0.0.1", port, timeout=5))
-    return Mailer(services.store, transport, sender="Portal CSE <no-reply@portal.example>",
-                  clock=clock, **options)
+    return Mailer(
+        services.store,
+        transport,
+        sender="Portal CSE <no-reply@portal.example>",
+        clock=clock,
+        **options,
+    )
 
 
-async def test_smtp_delivery_through_a_real_server(services: Services, db: Database,
-                                                  relay: tuple[Relay, int]) -> None:
+async def test_smtp_delivery_through_a_real_server(
+    services: Services, db: Database, relay: tuple[Relay, int]
+) -> None:
     handler, port = relay
     email_id = _queue(db)
     report = await _mailer(services, port, Clock()).deliver_due()
@@ -167,21 +187,28 @@ async def test_smtp_with_login(services: Services, db: Database) -> None:
     handler = Relay()
     logins: list[tuple[bytes, bytes]] = []
 
-    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str,
-                      auth_data: Any) -> AuthResult:
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
         assert isinstance(auth_data, LoginPassword)
         logins.append((auth_data.login, auth_data.password))
         return AuthResult(success=auth_data.password == b"s3cret:/@")
 
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(),
-                            authenticator=authenticator, auth_required=True,
-                            auth_require_tls=False)
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+    )
     controller.start()
     try:
         config = parse_smtp_url(f"smtp://mailer:s3cret%3A%2F%40@127.0.0.1:{controller.port}")
         _queue(db)
-        mailer = Mailer(services.store, SMTPTransport(config), sender="p@portal.example",
-                        clock=Clock())
+        mailer = Mailer(
+            services.store, SMTPTransport(config), sender="p@portal.example", clock=Clock()
+        )
         assert await mailer.deliver_due() == DeliveryReport(sent=1)
     finally:
         controller.stop()
@@ -189,11 +216,17 @@ async def test_smtp_with_login(services: Services, db: Database) -> None:
     assert len(handler.received) == 1
 
 
-async def test_smtp_with_starttls(services: Services, db: Database,
-                                  certificate: tuple[Path, Path]) -> None:
+async def test_smtp_with_starttls(
+    services: Services, db: Database, certificate: tuple[Path, Path]
+) -> None:
     handler = Relay()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(),
-                            tls_context=_server_context(certificate), require_starttls=True)
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        tls_context=_server_context(certificate),
+        require_starttls=True,
+    )
     controller.start()
     try:
         config = parse_smtp_url(f"smtp://127.0.0.1:{controller.port}?starttls=true")
@@ -207,11 +240,13 @@ async def test_smtp_with_starttls(services: Services, db: Database,
     assert len(handler.received) == 1
 
 
-async def test_smtps_with_implicit_tls(services: Services, db: Database,
-                                       certificate: tuple[Path, Path]) -> None:
+async def test_smtps_with_implicit_tls(
+    services: Services, db: Database, certificate: tuple[Path, Path]
+) -> None:
     handler = Relay()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(),
-                            ssl_context=_server_context(certificate))
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=free_port(), ssl_context=_server_context(certificate)
+    )
     controller.start()
     try:
         config = parse_smtp_url(f"smtps://127.0.0.1:{controller.port}")
@@ -225,7 +260,8 @@ async def test_smtps_with_implicit_tls(services: Services, db: Database,
 
 
 async def test_temporary_refusal_is_retried_with_exponential_backoff(
-        services: Services, db: Database, relay: tuple[Relay, int]) -> None:
+    services: Services, db: Database, relay: tuple[Relay, int]
+) -> None:
     handler, port = relay
     handler.data_reply = "451 4.3.0 Try again later"
     clock = Clock()
@@ -260,8 +296,9 @@ async def test_temporary_refusal_is_retried_with_exponential_backoff(
     assert await mailer.deliver_due() == DeliveryReport(sent=1)
 
 
-async def test_unknown_recipient_fails_at_once(services: Services, db: Database,
-                                               relay: tuple[Relay, int]) -> None:
+async def test_unknown_recipient_fails_at_once(
+    services: Services, db: Database, relay: tuple[Relay, int]
+) -> None:
     handler, port = relay
     handler.rcpt_reply = "550 5.1.1 No such user"
     email_id = _queue(db, to="nobody@example.fr")

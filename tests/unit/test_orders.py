@@ -15,13 +15,23 @@ CARD = CardDetails("4242424242424242", "12/30", "123")
 
 def _order(db, settings, sandbox, buyer, lines, *, shipping=0, confirm=True):  # type: ignore[no-untyped-def]
     quote = checkout.prepare_checkout(db, buyer, lines=lines, shipping_cents=shipping, today=TODAY)
-    placed = checkout.pay(db, buyer, quote, provider=sandbox, settings=settings,
-                          accepted_terms=True, card=CARD, lines=lines, now=NOW)
+    placed = checkout.pay(
+        db,
+        buyer,
+        quote,
+        provider=sandbox,
+        settings=settings,
+        accepted_terms=True,
+        card=CARD,
+        lines=lines,
+        now=NOW,
+    )
     assert isinstance(placed, checkout.OrderPlaced)
     detail = placed.order
     if confirm and detail.card is not None:
-        detail = orders.record_payment_result(db, detail.card.provider_ref, True,
-                                              settings=settings, now=NOW)
+        detail = orders.record_payment_result(
+            db, detail.card.provider_ref, True, settings=settings, now=NOW
+        )
     return detail
 
 
@@ -30,14 +40,19 @@ def test_cancellation_refunds_every_source(db, settings) -> None:
     carol = new_member(db)
     marc = member(db, "marc")
     rule = __import__("portal.services.wallet", fromlist=["x"]).create_rule(
-        db, marc, label="Ciné", category="cinema", mode="percent", percent_bp=5000)
+        db, marc, label="Ciné", category="cinema", mode="percent", percent_bp=5000
+    )
     subsidy = give(db, settings, carol, "subsidy", 2000, rule_id=rule.id)
     culture = give(db, settings, carol, "culture", 500)
-    detail = _order(db, settings, sandbox, carol, [line("Pathé", "eticket", "cinema", 940, 2)],
-                    shipping=0)
+    detail = _order(
+        db, settings, sandbox, carol, [line("Pathé", "eticket", "cinema", 940, 2)], shipping=0
+    )
     # 18,80: subsidy 9,40, culture 5,00, card 4,40
     assert [(p.source, p.amount_cents) for p in detail.payments] == [
-        ("subsidy", 940), ("culture", 500), ("card", 440)]
+        ("subsidy", 940),
+        ("culture", 500),
+        ("card", 440),
+    ]
     assert wallet_data.subsidy_usage(db, carol.id, rule.id, 2026) == (940, 2)
     cancelled = orders.cancel_order(db, carol, detail.order.id, provider=sandbox, now=NOW)
     assert cancelled.order.status == "refunded"
@@ -47,7 +62,10 @@ def test_cancellation_refunds_every_source(db, settings) -> None:
     assert cancelled.card is not None and cancelled.card.status == "refunded"
     assert cancelled.card.refund_ref and sandbox.status(cancelled.card.provider_ref) == "captured"
     assert [(p.source, p.refunded_cents) for p in cancelled.payments] == [
-        ("subsidy", 940), ("culture", 500), ("card", 440)]
+        ("subsidy", 940),
+        ("culture", 500),
+        ("card", 440),
+    ]
     with pytest.raises(UserError, match="already cancelled"):
         orders.cancel_order(db, carol, detail.order.id, provider=sandbox)
 
@@ -55,8 +73,9 @@ def test_cancellation_refunds_every_source(db, settings) -> None:
 def test_cancelling_before_confirmation_releases_the_card(db, settings) -> None:
     sandbox = SandboxProvider()
     carol = new_member(db)
-    detail = _order(db, settings, sandbox, carol, [line("E-carte", "ecard", "groceries", 2000)],
-                    confirm=False)
+    detail = _order(
+        db, settings, sandbox, carol, [line("E-carte", "ecard", "groceries", 2000)], confirm=False
+    )
     assert detail.order.status == "awaiting_payment"
     cancelled = orders.cancel_order(db, carol, detail.order.id, provider=sandbox, now=NOW)
     assert cancelled.order.status == "cancelled"
@@ -70,8 +89,9 @@ def test_cancelling_before_confirmation_releases_the_card(db, settings) -> None:
 def test_shipped_or_issued_orders_cannot_be_cancelled_and_say_why(db, settings) -> None:
     sandbox = SandboxProvider()
     alice, marc = member(db, "alice"), member(db, "marc")
-    parcel = _order(db, settings, sandbox, alice, [line("Gourde", "product", "sport", 1250)],
-                    shipping=490)
+    parcel = _order(
+        db, settings, sandbox, alice, [line("Gourde", "product", "sport", 1250)], shipping=490
+    )
     assert parcel.order.status == "validated" and parcel.cancellable
     shipped = orders.mark_shipped(db, marc, parcel.order.id, "6a12345678901", now=NOW)
     assert shipped.order.status == "shipped" and shipped.order.tracking_number == "6A12345678901"
@@ -91,8 +111,9 @@ def test_members_and_managers_see_only_what_is_theirs(db, settings) -> None:
     sandbox = SandboxProvider()
     alice, bob = member(db, "alice"), member(db, "bob")
     marc, nina, admin = member(db, "marc"), member(db, "nina"), member(db, "admin")
-    detail = _order(db, settings, sandbox, alice, [line("Gourde", "product", "sport", 1250)],
-                    shipping=490)
+    detail = _order(
+        db, settings, sandbox, alice, [line("Gourde", "product", "sport", 1250)], shipping=490
+    )
     order_id = detail.order.id
     assert orders.get_order(db, marc, order_id).number == detail.number
     assert orders.get_order(db, admin, order_id).number == detail.number
@@ -119,8 +140,10 @@ def test_manager_actions_are_audited(db, settings) -> None:
     two = _order(db, settings, sandbox, alice, [line("Bodum", "product", "home", 3490)])
     orders.mark_shipped(db, marc, one.order.id, "TRACK-0001")
     orders.cancel_order(db, marc, two.order.id, provider=sandbox, reason="rupture de stock")
-    actions = [(e.action, e.actor_id, e.target)
-               for e in audit.recent(db, organization_id=marc.organization_id, limit=10)]
+    actions = [
+        (e.action, e.actor_id, e.target)
+        for e in audit.recent(db, organization_id=marc.organization_id, limit=10)
+    ]
     assert ("order.shipped", marc.id, f"order:{one.order.id}") in actions
     assert ("order.cancelled", marc.id, f"order:{two.order.id}") in actions
 
@@ -138,21 +161,27 @@ def test_bad_tracking_numbers_change_nothing(db, settings) -> None:
 def test_history_is_newest_first_and_paged(db, settings) -> None:
     sandbox = SandboxProvider()
     carol = new_member(db)
-    ids = [_order(db, settings, sandbox, carol, [line(f"E{i}", "ecard", "groceries", 1000 + i)]).order.id
-           for i in range(5)]
+    ids = [
+        _order(
+            db, settings, sandbox, carol, [line(f"E{i}", "ecard", "groceries", 1000 + i)]
+        ).order.id
+        for i in range(5)
+    ]
     first = orders.list_orders(db, carol, limit=3)
     assert [o.id for o in first] == ids[::-1][:3]
     rest = orders.list_orders(db, carol, limit=3, before_id=first[-1].id)
     assert [o.id for o in rest] == ids[::-1][3:]
     assert orders.list_orders(db, member(db, "alice")) == [] or all(
-        o.member_id != carol.id for o in orders.list_orders(db, member(db, "alice")))
+        o.member_id != carol.id for o in orders.list_orders(db, member(db, "alice"))
+    )
 
 
 def test_invoice_numbers_are_sequential_and_vat_is_split(db, settings) -> None:
     sandbox = SandboxProvider()
     carol = new_member(db)
-    first = _order(db, settings, sandbox, carol, [line("Bodum", "product", "home", 3490)],
-                   shipping=490)
+    first = _order(
+        db, settings, sandbox, carol, [line("Bodum", "product", "home", 3490)], shipping=490
+    )
     second = _order(db, settings, sandbox, carol, [line("Pathé", "eticket", "cinema", 940)])
     assert first.order.invoice_number == "FAC-2026-000001"
     assert second.order.invoice_number == "FAC-2026-000002"

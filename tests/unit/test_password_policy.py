@@ -21,15 +21,18 @@ def _check(password: str, language: str = "en") -> list[str]:
     return check_password_policy(password, translator=get_translator(language), **WHO)
 
 
-@pytest.mark.parametrize("password", [
-    "Soleil-Vert-2026!",
-    "correct horse battery staple",
-    "kqzmvxwplrty",              # lower case only: the mix is advice, not a rule
-    "tournesol jaune du marché",  # accents and spaces
-    "пароль-очень-надёжный-7",    # any script
-    "🌻🌻 soleil couchant sur la mer",
-    LONG[:MAX_LENGTH],  # the longest allowed
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Soleil-Vert-2026!",
+        "correct horse battery staple",
+        "kqzmvxwplrty",  # lower case only: the mix is advice, not a rule
+        "tournesol jaune du marché",  # accents and spaces
+        "пароль-очень-надёжный-7",  # any script
+        "🌻🌻 soleil couchant sur la mer",
+        LONG[:MAX_LENGTH],  # the longest allowed
+    ],
+)
 def test_good_passwords_are_accepted(password: str) -> None:
     assert _check(password) == []
 
@@ -53,9 +56,11 @@ def test_login_name_and_organization_are_refused_without_case_or_accents() -> No
     assert _check("my-ALICE-garden-2026") == ["The password must not contain your login."]
     assert _check("Lefevre-jardin-2026") == ["The password must not contain your name."]
     assert _check("chez-horizon-jardin-26") == [
-        "The password must not contain the name of your organization."]
+        "The password must not contain the name of your organization."
+    ]
     assert _check("cse horizon forever 2026") == [
-        "The password must not contain the name of your organization."]
+        "The password must not contain the name of your organization."
+    ]
 
 
 def test_control_characters_refused() -> None:

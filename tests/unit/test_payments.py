@@ -41,14 +41,17 @@ def test_luhn_and_brand() -> None:
     assert card_brand("378282246310005") == "American Express"
 
 
-@pytest.mark.parametrize(("details", "message"), [
-    (card("4242 4242 4242 4241"), "number"),
-    (card(expiry="1230"), "MM/YY"),
-    (card(expiry="13/30"), "MM/YY"),
-    (card(expiry="05/26"), "expired"),
-    (card(cvc="12"), "CVC"),
-    (CardDetails("3782 822463 10005", "12/30", "123"), "4 digits"),
-])
+@pytest.mark.parametrize(
+    ("details", "message"),
+    [
+        (card("4242 4242 4242 4241"), "number"),
+        (card(expiry="1230"), "MM/YY"),
+        (card(expiry="13/30"), "MM/YY"),
+        (card(expiry="05/26"), "expired"),
+        (card(cvc="12"), "CVC"),
+        (CardDetails("3782 822463 10005", "12/30", "123"), "4 digits"),
+    ],
+)
 def test_bad_card_details_are_refused_with_a_reason(details, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(UserError, match=message):
         check_card(details, TODAY)
@@ -92,8 +95,17 @@ def _carol_with_basket(db, settings, voucher_cents=1000):  # type: ignore[no-unt
 
 
 def _pay(db, settings, sandbox, carol, quote, lines, number):  # type: ignore[no-untyped-def]
-    return checkout.pay(db, carol, quote, provider=sandbox, settings=settings,
-                        accepted_terms=True, card=card(number), lines=lines, now=NOW)
+    return checkout.pay(
+        db,
+        carol,
+        quote,
+        provider=sandbox,
+        settings=settings,
+        accepted_terms=True,
+        card=card(number),
+        lines=lines,
+        now=NOW,
+    )
 
 
 def test_card_success_waits_for_confirmation_then_validates(db, settings) -> None:
@@ -102,14 +114,23 @@ def test_card_success_waits_for_confirmation_then_validates(db, settings) -> Non
     assert quote.total_cents == 3980 and quote.card_cents == 2980
     token = sandbox.tokenize(card(), today=TODAY)
     authorization = sandbox.authorize(token, quote.card_cents, reference="t")
-    detail = checkout.place_order(db, carol, quote, settings=settings, accepted_terms=True,
-                                  authorization=authorization, lines=lines, now=NOW)
+    detail = checkout.place_order(
+        db,
+        carol,
+        quote,
+        settings=settings,
+        accepted_terms=True,
+        authorization=authorization,
+        lines=lines,
+        now=NOW,
+    )
     assert detail.order.status == "awaiting_payment"
     assert [ln.status for ln in detail.lines] == ["pending"]
     assert detail.card is not None and detail.card.last4 == "4242" and detail.card.brand == "Visa"
     assert wallet_data.balance(db, voucher) == 0
-    confirmed = orders.record_payment_result(db, authorization.reference, True, settings=settings,
-                                             now=NOW)
+    confirmed = orders.record_payment_result(
+        db, authorization.reference, True, settings=settings, now=NOW
+    )
     assert confirmed is not None
     assert confirmed.order.status == "validated"
     assert confirmed.order.dispatch_on == "2026-06-15"
@@ -131,9 +152,13 @@ def test_a_failed_confirmation_cancels_and_gives_benefits_back(db, settings) -> 
     assert wallet_data.balance(db, voucher) == 1000
 
 
-@pytest.mark.parametrize(("number", "message"), [
-    (DECLINED, "declined"), (NO_FUNDS, "insufficient funds"),
-])
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        (DECLINED, "declined"),
+        (NO_FUNDS, "insufficient funds"),
+    ],
+)
 def test_declined_cards_write_nothing(db, settings, number, message) -> None:  # type: ignore[no-untyped-def]
     sandbox = SandboxProvider()
     carol, voucher, lines, quote = _carol_with_basket(db, settings)
@@ -150,13 +175,31 @@ def test_three_d_secure_asks_a_code(db, settings) -> None:
     assert isinstance(result, ChallengeRequired)
     assert orders_data.list_member_orders(db, carol.id) == []
     with pytest.raises(PaymentDeclined, match="3-D Secure"):
-        checkout.complete_3ds(db, carol, quote, provider=sandbox, settings=settings,
-                              challenge=result, code="999999", lines=lines, now=NOW)
+        checkout.complete_3ds(
+            db,
+            carol,
+            quote,
+            provider=sandbox,
+            settings=settings,
+            challenge=result,
+            code="999999",
+            lines=lines,
+            now=NOW,
+        )
     assert orders_data.list_member_orders(db, carol.id) == []
     second = _pay(db, settings, sandbox, carol, quote, lines, THREE_DS)
     assert isinstance(second, ChallengeRequired)
-    placed = checkout.complete_3ds(db, carol, quote, provider=sandbox, settings=settings,
-                                   challenge=second, code="123456", lines=lines, now=NOW)
+    placed = checkout.complete_3ds(
+        db,
+        carol,
+        quote,
+        provider=sandbox,
+        settings=settings,
+        challenge=second,
+        code="123456",
+        lines=lines,
+        now=NOW,
+    )
     assert isinstance(placed, OrderPlaced) and placed.awaiting
 
 
@@ -164,15 +207,24 @@ def test_an_order_that_cannot_be_written_releases_the_card(db, settings) -> None
     sandbox = SandboxProvider()
     carol, voucher, lines, quote = _carol_with_basket(db, settings)
     # Another session spends the voucher first.
-    other = checkout.prepare_checkout(db, carol, lines=[line("x", "ecard", "groceries", 1000)],
-                                      today=TODAY)
-    checkout.place_order(db, carol, other, settings=settings, accepted_terms=True,
-                         lines=[line("x", "ecard", "groceries", 1000)], now=NOW)
+    other = checkout.prepare_checkout(
+        db, carol, lines=[line("x", "ecard", "groceries", 1000)], today=TODAY
+    )
+    checkout.place_order(
+        db,
+        carol,
+        other,
+        settings=settings,
+        accepted_terms=True,
+        lines=[line("x", "ecard", "groceries", 1000)],
+        now=NOW,
+    )
     token = sandbox.tokenize(card(), today=TODAY)
     authorization = sandbox.authorize(token, quote.card_cents, reference="t")
     with pytest.raises(checkout.QuoteChanged):
-        checkout._after_authorization(db, carol, quote, sandbox, authorization, settings, lines,
-                                      NOW)
+        checkout._after_authorization(
+            db, carol, quote, sandbox, authorization, settings, lines, NOW
+        )
     assert sandbox.status(authorization.reference) == "voided"
 
 
@@ -183,8 +235,16 @@ def test_no_card_number_or_cvc_in_the_database_or_the_logs(db, settings, caplog)
     details = CardDetails("5555 5555 5555 4444", "11/29", "987")
     token = sandbox.tokenize(details, today=TODAY)
     authorization = sandbox.authorize(token, quote.card_cents, reference="t")
-    checkout.place_order(db, carol, quote, settings=settings, accepted_terms=True,
-                         authorization=authorization, lines=lines, now=NOW)
+    checkout.place_order(
+        db,
+        carol,
+        quote,
+        settings=settings,
+        accepted_terms=True,
+        authorization=authorization,
+        lines=lines,
+        now=NOW,
+    )
     orders.record_payment_result(db, authorization.reference, True, settings=settings, now=NOW)
     dump = "\n".join(db.conn.iterdump())
     assert "5555555555554444" not in dump and "5555 5555 5555 4444" not in dump
@@ -199,9 +259,16 @@ async def test_the_confirmer_records_the_confirmation_without_sleeping(services,
     carol, _voucher, lines, quote = _carol_with_basket(db, services.settings)
     token = sandbox.tokenize(card(), today=TODAY)
     authorization = sandbox.authorize(token, quote.card_cents, reference="t")
-    checkout.place_order(db, carol, quote, settings=services.settings, accepted_terms=True,
-                         authorization=authorization, lines=lines,
-                         now=dt.datetime.now(dt.UTC))
+    checkout.place_order(
+        db,
+        carol,
+        quote,
+        settings=services.settings,
+        accepted_terms=True,
+        authorization=authorization,
+        lines=lines,
+        now=dt.datetime.now(dt.UTC),
+    )
     confirmer = PaymentConfirmer(services.store, sandbox, services.settings, delay=0)
     seen = []
     confirmer.schedule(authorization.reference, seen.append)

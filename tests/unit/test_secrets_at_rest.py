@@ -44,7 +44,8 @@ def _forms(secret: str) -> set[str]:
 
 
 async def test_no_secret_in_clear_in_logs_or_database(  # type: ignore[no-untyped-def]
-        app_for, services, settings, db, caplog, monkeypatch) -> None:
+    app_for, services, settings, db, caplog, monkeypatch
+) -> None:
     caplog.set_level(logging.DEBUG)
     monkeypatch.setattr(twofactor, "_clock", lambda: T0)
     box = services.secrets
@@ -54,7 +55,6 @@ async def test_no_secret_in_clear_in_logs_or_database(  # type: ignore[no-untype
     # 2FA enrolment through the screens
     app = app_for("alice")
     async with app.run_test(size=(80, 24)) as pilot:
-
         await app.push_screen(TwoFactorSetupScreen())
         await app.workers.wait_for_complete()
         await pilot.pause()

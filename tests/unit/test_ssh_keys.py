@@ -55,18 +55,23 @@ def test_label_and_other_formats(db) -> None:  # type: ignore[no-untyped-def]
     assert rsa.bits == 2048
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("", "Paste a public key"),
-    ("hello world", "not a valid SSH public key"),
-    ("ssh-ed25519 AAAA", "not a valid SSH public key"),
-    ("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----",
-     "private key"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "Paste a public key"),
+        ("hello world", "not a valid SSH public key"),
+        ("ssh-ed25519 AAAA", "not a valid SSH public key"),
+        (
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----",
+            "private key",
+        ),
+    ],
+)
 def test_invalid_keys_are_refused_and_nothing_changes(db, text: str, reason: str) -> None:  # type: ignore[no-untyped-def]
     alice = _member(db, "alice")
     with pytest.raises(SshKeyError) as error:
         ssh_keys.add_key(db, alice, text, "x")
-    assert reason in error.value.text()  or reason in error.value.message
+    assert reason in error.value.text() or reason in error.value.message
     assert _count(db) == 0
 
 

@@ -88,8 +88,9 @@ def test_expired_and_malformed_codes_are_refused(db, box, alice) -> None:  # typ
     assert not twofactor.verify_code(db, box, alice.id, _code(secret, T0 + 90), now=T0)
     for bad in ("", "12345", "1234567", "abcdef", "１２３４５６"):
         assert not twofactor.verify_code(db, box, alice.id, bad, now=T0)
-    assert twofactor.verify_code(db, box, alice.id, " " + _code(secret, T0)[:3] + " "
-                                 + _code(secret, T0)[3:], now=T0)
+    assert twofactor.verify_code(
+        db, box, alice.id, " " + _code(secret, T0)[:3] + " " + _code(secret, T0)[3:], now=T0
+    )
 
 
 def test_code_refused_when_2fa_is_off(db, box, alice) -> None:  # type: ignore[no-untyped-def]
@@ -167,14 +168,17 @@ def test_codes_of_one_member_do_not_work_for_another(db, box, alice) -> None:  #
 
 
 def test_required_for_managers_and_admins(db) -> None:  # type: ignore[no-untyped-def]
-    roles = {login: twofactor.is_required(members_data.get_member_by_login(db, login))  # type: ignore[arg-type]
-             for login in ("alice", "marc", "admin")}
+    roles = {
+        login: twofactor.is_required(members_data.get_member_by_login(db, login))  # type: ignore[arg-type]
+        for login in ("alice", "marc", "admin")
+    }
     assert roles == {"alice": False, "marc": True, "admin": True}
 
 
 def test_reset_by_a_manager_of_the_same_organization_or_an_admin(db, box, alice) -> None:  # type: ignore[no-untyped-def]
-    marc, nina, admin, bob = (members_data.get_member_by_login(db, login)
-                              for login in ("marc", "nina", "admin", "bob"))
+    marc, nina, admin, bob = (
+        members_data.get_member_by_login(db, login) for login in ("marc", "nina", "admin", "bob")
+    )
     assert marc and nina and admin and bob
     twofactor.enroll_for_test(db, box, alice.id)
     for actor in (nina, bob, alice):  # other organization, a plain member, oneself

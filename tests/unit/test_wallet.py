@@ -17,14 +17,27 @@ from tests.unit.test_wallet_support import TODAY, YEAR, give, line, member, new_
 
 
 def _rule(mode: str = "percent", **kw) -> SubsidyRule:  # type: ignore[no-untyped-def]
-    base = dict(id=1, organization_id=1, label="r", category="cinema", offer_kind=None, mode=mode,
-                percent_bp=0, fixed_cents=0, cap_per_item_cents=None, cap_per_year_cents=None,
-                max_count=None, active=True, brackets=())
+    base = dict(
+        id=1,
+        organization_id=1,
+        label="r",
+        category="cinema",
+        offer_kind=None,
+        mode=mode,
+        percent_bp=0,
+        fixed_cents=0,
+        cap_per_item_cents=None,
+        cap_per_year_cents=None,
+        max_count=None,
+        active=True,
+        brackets=(),
+    )
     base.update(kw)
     return SubsidyRule(**base)
 
 
 # -- ledger ---------------------------------------------------------------------------------
+
 
 def test_an_allocation_is_credited_through_the_ledger(db, settings) -> None:
     carol = new_member(db)
@@ -38,10 +51,12 @@ def test_debit_is_refused_when_the_balance_does_not_cover_it(db, settings) -> No
     carol = new_member(db)
     allocation_id = give(db, settings, carol, "gift", 1000)
     with transaction(db):
-        assert wallet_data.debit(db, allocation_id=allocation_id, member_id=carol.id,
-                                 amount_cents=600)
-        assert not wallet_data.debit(db, allocation_id=allocation_id, member_id=carol.id,
-                                     amount_cents=600)
+        assert wallet_data.debit(
+            db, allocation_id=allocation_id, member_id=carol.id, amount_cents=600
+        )
+        assert not wallet_data.debit(
+            db, allocation_id=allocation_id, member_id=carol.id, amount_cents=600
+        )
     assert wallet_data.balance(db, allocation_id) == 400
 
 
@@ -49,8 +64,11 @@ def test_the_database_refuses_an_overdraft_and_edits(db, settings) -> None:
     carol = new_member(db)
     allocation_id = give(db, settings, carol, "gift", 1000)
     with pytest.raises(sqlite3.IntegrityError, match="negative"):
-        db.execute("INSERT INTO wallet_ledger (allocation_id, member_id, entry, amount_cents)"
-                   " VALUES (?, ?, 'debit', -1001)", [allocation_id, carol.id])
+        db.execute(
+            "INSERT INTO wallet_ledger (allocation_id, member_id, entry, amount_cents)"
+            " VALUES (?, ?, 'debit', -1001)",
+            [allocation_id, carol.id],
+        )
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute("UPDATE wallet_ledger SET amount_cents = 99999")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
@@ -59,6 +77,7 @@ def test_the_database_refuses_an_overdraft_and_edits(db, settings) -> None:
 
 
 # -- subsidy arithmetic ---------------------------------------------------------------------
+
 
 def test_percent_subsidy_rounds_down_to_the_cent_and_caps_per_item() -> None:
     rule = _rule(percent_bp=3333)
@@ -73,7 +92,9 @@ def test_fixed_subsidy_never_exceeds_the_price() -> None:
 
 
 def test_brackets_grade_by_quotient_familial() -> None:
-    rule = _rule(percent_bp=3000, brackets=(Bracket(1, 700, 7000, None), Bracket(2, 1200, 5000, None)))
+    rule = _rule(
+        percent_bp=3000, brackets=(Bracket(1, 700, 7000, None), Bracket(2, 1200, 5000, None))
+    )
     assert wallet.subsidy_per_item(rule, 1000, 500) == 700
     assert wallet.subsidy_per_item(rule, 1000, 700) == 700
     assert wallet.subsidy_per_item(rule, 1000, 701) == 500
@@ -84,21 +105,39 @@ def test_brackets_grade_by_quotient_familial() -> None:
 def test_describe_rule_in_french() -> None:
     from portal.i18n import get_translator
 
-    text = wallet.describe_rule(_rule(percent_bp=5000, cap_per_item_cents=400, max_count=4),
-                                get_translator("fr"))
+    text = wallet.describe_rule(
+        _rule(percent_bp=5000, cap_per_item_cents=400, max_count=4), get_translator("fr")
+    )
     assert text == "50 % du prix, jusqu'à 4,00 € par article, 4 articles au plus par an"
 
 
 # -- allocation order -----------------------------------------------------------------------
 
-def _benefit(allocation_id: int, kind: str, remaining: int, *, rule=None, categories=(),  # type: ignore[no-untyped-def]
-             until: dt.date = dt.date(YEAR, 12, 31), qf=None) -> wallet.BenefitSummary:
+
+def _benefit(
+    allocation_id: int,
+    kind: str,
+    remaining: int,
+    *,
+    rule=None,
+    categories=(),  # type: ignore[no-untyped-def]
+    until: dt.date = dt.date(YEAR, 12, 31),
+    qf=None,
+) -> wallet.BenefitSummary:
     if kind == "culture" and not categories:
         categories = wallet.CULTURE_CATEGORIES
     return wallet.BenefitSummary(
-        allocation_id=allocation_id, kind=kind, label=f"{kind}{allocation_id}",
-        amount_cents=remaining, remaining_cents=remaining, valid_from=dt.date(YEAR, 1, 1),
-        valid_until=until, categories=categories, event=None, rule=rule, quotient_familial=qf,
+        allocation_id=allocation_id,
+        kind=kind,
+        label=f"{kind}{allocation_id}",
+        amount_cents=remaining,
+        remaining_cents=remaining,
+        valid_from=dt.date(YEAR, 1, 1),
+        valid_until=until,
+        categories=categories,
+        event=None,
+        rule=rule,
+        quotient_familial=qf,
     )
 
 
@@ -113,7 +152,10 @@ def test_benefits_apply_most_restrictive_first() -> None:
     # but nothing of groceries; the gift voucher pays 30,00 of groceries; card 17,50.
     assert quote.line_subsidies == (800, 0)
     assert [(d.allocation_id, d.amount_cents) for d in quote.deductions] == [
-        (1, 800), (2, 1080), (3, 3000)]
+        (1, 800),
+        (2, 1080),
+        (3, 3000),
+    ]
     assert quote.deductions[0].item_count == 2
     assert quote.total_cents == 6630
     assert quote.card_cents == 6630 - 800 - 1080 - 3000
@@ -139,15 +181,19 @@ def test_subsidy_respects_max_count_and_yearly_cap() -> None:
     assert quote.deductions[0].amount_cents == 3 * 1500
     assert quote.deductions[0].item_count == 3
     capped = _rule(percent_bp=5000, cap_per_year_cents=1000)
-    quote = plan_benefits([line("UGC", "eticket", "cinema", 860, 4)],
-                          [_benefit(1, "subsidy", 4000, rule=capped)], usage={(1, YEAR): (700, 2)})
+    quote = plan_benefits(
+        [line("UGC", "eticket", "cinema", 860, 4)],
+        [_benefit(1, "subsidy", 4000, rule=capped)],
+        usage={(1, YEAR): (700, 2)},
+    )
     assert quote.subsidies_cents == 300
 
 
 def test_restricted_vouchers_never_pay_shipping_general_ones_do() -> None:
     gourde = line("Gourde", "product", "culture", 1250)
-    quote = plan_benefits([gourde], [_benefit(1, "culture", 5000), _benefit(2, "gift", 5000)],
-                          shipping_cents=490)
+    quote = plan_benefits(
+        [gourde], [_benefit(1, "culture", 5000), _benefit(2, "gift", 5000)], shipping_cents=490
+    )
     assert [(d.allocation_id, d.amount_cents) for d in quote.deductions] == [(1, 1250), (2, 490)]
     assert quote.card_cents == 0 and quote.total_cents == 1740
 
@@ -164,15 +210,18 @@ def test_applicable_benefits_for_an_offer(db, settings) -> None:
 
 # -- management -----------------------------------------------------------------------------
 
+
 def test_gift_vouchers_past_the_urssaf_threshold_need_acknowledging(db, settings) -> None:
     carol = new_member(db)
     marc = member(db, "marc")
     give(db, settings, carol, "gift", 15000)
-    request = AllocationRequest(kind="gift", label="Prime", amount_cents=10000, year=YEAR,
-                                member_ids=(carol.id,))
+    request = AllocationRequest(
+        kind="gift", label="Prime", amount_cents=10000, year=YEAR, member_ids=(carol.id,)
+    )
     preview = wallet.preview_allocation(db, marc, request, settings=settings)
     assert [(w.member_id, w.total_cents, w.threshold_cents) for w in preview.warnings] == [
-        (carol.id, 25000, 20000)]
+        (carol.id, 25000, 20000)
+    ]
     with pytest.raises(UserError, match="URSSAF"):
         wallet.allocate(db, marc, request, settings=settings)
     assert len(wallet_data.member_allocations(db, carol.id)) == 1
@@ -182,15 +231,24 @@ def test_gift_vouchers_past_the_urssaf_threshold_need_acknowledging(db, settings
     assert entry.action == "wallet.allocated" and entry.details["urssaf_warnings"] == 1
 
 
-def test_culture_vouchers_and_listed_events_do_not_count_against_the_yearly_threshold(db, settings) -> None:
+def test_culture_vouchers_and_listed_events_do_not_count_against_the_yearly_threshold(
+    db, settings
+) -> None:
     carol = new_member(db)
     marc = member(db, "marc")
     give(db, settings, carol, "gift", 18000)
-    culture = AllocationRequest(kind="culture", label="Culture", amount_cents=15000, year=YEAR,
-                                member_ids=(carol.id,))
+    culture = AllocationRequest(
+        kind="culture", label="Culture", amount_cents=15000, year=YEAR, member_ids=(carol.id,)
+    )
     assert wallet.preview_allocation(db, marc, culture, settings=settings).warnings == ()
-    christmas = AllocationRequest(kind="gift", label="Noël", amount_cents=15000, year=YEAR,
-                                  member_ids=(carol.id,), event="christmas")
+    christmas = AllocationRequest(
+        kind="gift",
+        label="Noël",
+        amount_cents=15000,
+        year=YEAR,
+        member_ids=(carol.id,),
+        event="christmas",
+    )
     assert wallet.preview_allocation(db, marc, christmas, settings=settings).warnings == ()
 
 
@@ -213,8 +271,12 @@ def test_bad_allocation_input_changes_nothing(db, settings) -> None:
 def test_a_manager_only_allocates_in_their_organization(db, settings) -> None:
     nina = member(db, "nina")
     with pytest.raises(UserError):
-        wallet.allocate(db, nina, AllocationRequest("gift", "x", 1000, YEAR,
-                                                    (member(db, "alice").id,)), settings=settings)
+        wallet.allocate(
+            db,
+            nina,
+            AllocationRequest("gift", "x", 1000, YEAR, (member(db, "alice").id,)),
+            settings=settings,
+        )
     with pytest.raises(PermissionError):
         wallet.list_programs(db, member(db, "alice"))
     with pytest.raises(PermissionError):
@@ -223,22 +285,31 @@ def test_a_manager_only_allocates_in_their_organization(db, settings) -> None:
 
 def test_allocate_to_everyone_reaches_every_active_member(db, settings) -> None:
     marc = member(db, "marc")
-    program = wallet.allocate(db, marc, AllocationRequest("culture", "Tous", 2000, YEAR,
-                                                          everyone=True), settings=settings)
+    program = wallet.allocate(
+        db, marc, AllocationRequest("culture", "Tous", 2000, YEAR, everyone=True), settings=settings
+    )
     assert program.members == 3 and program.target == "all"
 
 
 def test_create_rule_with_brackets(db) -> None:
     marc = member(db, "marc")
-    rule = wallet.create_rule(db, marc, label="Sport", category="sport", mode="percent",
-                              percent_bp=2000, cap_per_item_cents=1000,
-                              brackets=[(600, 5000, None)])
+    rule = wallet.create_rule(
+        db,
+        marc,
+        label="Sport",
+        category="sport",
+        mode="percent",
+        percent_bp=2000,
+        cap_per_item_cents=1000,
+        brackets=[(600, 5000, None)],
+    )
     assert rule.brackets[0].qf_max == 600
     with pytest.raises(UserError):
         wallet.create_rule(db, marc, label="Bad", category="sport", mode="percent", percent_bp=0)
 
 
 # -- lapsing and renewal --------------------------------------------------------------------
+
 
 def test_unused_allocations_lapse_at_the_end_of_their_period(db, settings) -> None:
     carol = new_member(db)
@@ -256,10 +327,18 @@ def test_renewal_credits_next_year_once_for_continuing_programs(db, settings) ->
     marc = member(db, "marc")
     carol = new_member(db)
     dan = new_member(db, "dan")
-    wallet.allocate(db, marc, AllocationRequest("gift", "Cadeau", 5000, 2025, (carol.id, dan.id)),
-                    settings=settings)
-    wallet.allocate(db, marc, AllocationRequest("culture", "Ponctuel", 1000, 2025, (carol.id,),
-                                                renews=False), settings=settings)
+    wallet.allocate(
+        db,
+        marc,
+        AllocationRequest("gift", "Cadeau", 5000, 2025, (carol.id, dan.id)),
+        settings=settings,
+    )
+    wallet.allocate(
+        db,
+        marc,
+        AllocationRequest("culture", "Ponctuel", 1000, 2025, (carol.id,), renews=False),
+        settings=settings,
+    )
     from portal.data import members as members_data
 
     members_data.set_status(db, dan.id, "deactivated")
@@ -274,10 +353,12 @@ def test_renewal_credits_next_year_once_for_continuing_programs(db, settings) ->
 
 def test_a_manager_renews_only_their_organization(db, settings) -> None:
     marc, nina = member(db, "marc"), member(db, "nina")
-    wallet.allocate(db, nina, AllocationRequest("gift", "H", 1000, 2025, everyone=True),
-                    settings=settings)
-    wallet.allocate(db, marc, AllocationRequest("gift", "D", 1000, 2025, everyone=True),
-                    settings=settings)
+    wallet.allocate(
+        db, nina, AllocationRequest("gift", "H", 1000, 2025, everyone=True), settings=settings
+    )
+    wallet.allocate(
+        db, marc, AllocationRequest("gift", "D", 1000, 2025, everyone=True), settings=settings
+    )
     result = wallet.renew(db, 2026, actor=marc, today=dt.date(2026, 1, 1))
     labels = {p.label for p in wallet_data.list_programs(db, None, 2026)}
     assert "D" in labels and "H" not in labels and result.programs == 1
@@ -298,7 +379,9 @@ def test_portal_renew_command_credits_the_next_year_once(settings, db, capsys) -
     assert f"Renewed for {next_year}: 0 program(s)" in capsys.readouterr().out
     alice = member(db, "alice")
     assert {a.year for a in wallet_data.member_allocations(db, alice.id)} == {
-        next_year - 1, next_year}
+        next_year - 1,
+        next_year,
+    }
     bad = parser.parse_args(["renew", str(next_year), "--organization", "Nope"])
     assert bad.func(settings, bad) == 1
 
@@ -306,11 +389,17 @@ def test_portal_renew_command_credits_the_next_year_once(settings, db, capsys) -
 def test_managers_typing_is_read_in_integer_cents_and_basis_points() -> None:
     assert wallet.parse_euros("49,90") == 4990 and wallet.parse_euros("1 000 €") == 100000
     assert wallet.parse_percent("12,5") == 1250 and wallet.parse_percent("50 %") == 5000
-    assert wallet.parse_brackets("1200:50; 700:70", "percent") == [(700, 7000, None),
-                                                                  (1200, 5000, None)]
+    assert wallet.parse_brackets("1200:50; 700:70", "percent") == [
+        (700, 7000, None),
+        (1200, 5000, None),
+    ]
     assert wallet.parse_brackets("500:20", "fixed") == [(500, None, 2000)]
-    for bad, fn in (("abc", wallet.parse_euros), ("4,999", wallet.parse_euros),
-                    ("0", wallet.parse_percent), ("101", wallet.parse_percent)):
+    for bad, fn in (
+        ("abc", wallet.parse_euros),
+        ("4,999", wallet.parse_euros),
+        ("0", wallet.parse_percent),
+        ("101", wallet.parse_percent),
+    ):
         with pytest.raises(UserError):
             fn(bad)
     with pytest.raises(UserError, match="QF:value"):

@@ -30,45 +30,84 @@ def member(db: Database, login: str) -> Member:
     return found
 
 
-def new_member(db: Database, login: str = "carol", org_login: str = "alice",
-               role: str = "member") -> Member:
+def new_member(
+    db: Database, login: str = "carol", org_login: str = "alice", role: str = "member"
+) -> Member:
     """A new active member in the same organization as ``org_login``, with no benefits."""
     org = member(db, org_login).organization_id
     members_data.create_member(
-        db, organization_id=org, login=login, first_name=login.title(), last_name="Test",
-        org_email=f"{login}@example.test", password_hash=None, role=role,
+        db,
+        organization_id=org,
+        login=login,
+        first_name=login.title(),
+        last_name="Test",
+        org_email=f"{login}@example.test",
+        password_hash=None,
+        role=role,
     )
     return member(db, login)
 
 
 def give(
-    db: Database, settings: Settings, target: Member, kind: str, amount_cents: int, *,
-    year: int = YEAR, rule_id: int | None = None, categories: tuple[str, ...] = (),
-    event: str | None = None, label: str | None = None, manager: str = "marc",
+    db: Database,
+    settings: Settings,
+    target: Member,
+    kind: str,
+    amount_cents: int,
+    *,
+    year: int = YEAR,
+    rule_id: int | None = None,
+    categories: tuple[str, ...] = (),
+    event: str | None = None,
+    label: str | None = None,
+    manager: str = "marc",
     valid_until: dt.date | None = None,
 ) -> int:
     """Allocate a benefit to one member through the service; returns the allocation id."""
     wallet.allocate(
-        db, member(db, manager),
-        AllocationRequest(kind=kind, label=label or f"{kind} {amount_cents}",
-                          amount_cents=amount_cents, year=year, member_ids=(target.id,),
-                          rule_id=rule_id, categories=categories, event=event,
-                          valid_until=valid_until),
-        settings=settings, acknowledge_urssaf=True,
+        db,
+        member(db, manager),
+        AllocationRequest(
+            kind=kind,
+            label=label or f"{kind} {amount_cents}",
+            amount_cents=amount_cents,
+            year=year,
+            member_ids=(target.id,),
+            rule_id=rule_id,
+            categories=categories,
+            event=event,
+            valid_until=valid_until,
+        ),
+        settings=settings,
+        acknowledge_urssaf=True,
     )
     from portal.data import wallet as wallet_data
 
     return max(a.id for a in wallet_data.member_allocations(db, target.id))
 
 
-def line(title: str, kind: str, category: str, unit_price_cents: int, quantity: int = 1, *,
-         offer_id: int | None = None, shipping: bool | None = None,
-         face_value_cents: int | None = None) -> CheckoutLine:
+def line(
+    title: str,
+    kind: str,
+    category: str,
+    unit_price_cents: int,
+    quantity: int = 1,
+    *,
+    offer_id: int | None = None,
+    shipping: bool | None = None,
+    face_value_cents: int | None = None,
+) -> CheckoutLine:
     """A checkout line priced at ``unit_price_cents``."""
     face = face_value_cents or unit_price_cents
     return CheckoutLine(
-        offer_id=offer_id, title=title, kind=kind, category=category, face_value_cents=face,
-        quantity=quantity, discount_bp=0, unit_price_cents=unit_price_cents,
+        offer_id=offer_id,
+        title=title,
+        kind=kind,
+        category=category,
+        face_value_cents=face,
+        quantity=quantity,
+        discount_bp=0,
+        unit_price_cents=unit_price_cents,
         line_total_cents=unit_price_cents * quantity,
         savings_cents=(face - unit_price_cents) * quantity,
         shipping=kind == "product" if shipping is None else shipping,

@@ -7,20 +7,17 @@ the mouse. Errors show in ``#message`` in the guest's language.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from portal.i18n import _
-from portal.screens.base import TitleBar
+from portal.screens.base import FramedScreen
 from portal.services.gate import GateError, WeakPassword
-from portal.widgets.footer import PortalFooter
 
 if TYPE_CHECKING:
     from portal.guest.app import GuestApp
@@ -31,12 +28,8 @@ def form_row(label: str, field: Widget) -> Horizontal:
     return Horizontal(Label(label, classes="form-label"), field, classes="form-row")
 
 
-class GuestScreen(Screen[None]):
+class GuestScreen(FramedScreen):
     """Base of guest screens: a title bar, the body, a message line and the footer."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="guest.back"),
-    ]
 
     @property
     def guest(self) -> GuestApp:
@@ -44,23 +37,13 @@ class GuestScreen(Screen[None]):
         return cast("GuestApp", self.app)
 
     def screen_title(self) -> str:
-        """The title shown in the title bar (translated)."""
         return _("Guest entry")
 
-    def compose(self) -> ComposeResult:
-        yield TitleBar(self.screen_title(), _("Not signed in"))
-        yield from self.compose_body()
+    def who(self) -> str:
+        return _("Not signed in")
+
+    def compose_below(self) -> ComposeResult:
         yield Static("", id="message")
-        yield PortalFooter()
-
-    def compose_body(self) -> ComposeResult:
-        """The screen's own content."""
-        yield from ()
-
-    def action_back(self) -> None:
-        """Back to the guest menu."""
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
 
     # -- messages --------------------------------------------------------------------------
 

@@ -75,8 +75,9 @@ class ManageAllocationsScreen(PortalScreen):
         return _("Allocations")
 
     def compose_body(self) -> ComposeResult:
-        table: DataTable[Any] = DataTable(id="programs-table", cursor_type="row",
-                                          zebra_stripes=True)
+        table: DataTable[Any] = DataTable(
+            id="programs-table", cursor_type="row", zebra_stripes=True
+        )
         yield table
         yield Static("", id="programs-message")
 
@@ -105,12 +106,18 @@ class ManageAllocationsScreen(PortalScreen):
         table.add_column(_("Until"), width=10)
         t = self.portal.translator()
         for p in self.programs:
-            table.add_row(Content(p.label[:width]), _(KIND_LABELS.get(p.kind, p.kind)),
-                          money(p.amount_cents), str(p.members), t.date(p.valid_until, "short"),
-                          key=str(p.id))
+            table.add_row(
+                Content(p.label[:width]),
+                _(KIND_LABELS.get(p.kind, p.kind)),
+                money(p.amount_cents),
+                str(p.members),
+                t.date(p.valid_until, "short"),
+                key=str(p.id),
+            )
         box = self.query_one("#programs-message", Static)
-        text = message.note or (_("Nothing allocated yet. Press n to allocate.")
-                                if not self.programs else "")
+        text = message.note or (
+            _("Nothing allocated yet. Press n to allocate.") if not self.programs else ""
+        )
         box.update(Content(text))
         box.set_class(message.error, "error")
 
@@ -137,14 +144,20 @@ class ManageAllocationsScreen(PortalScreen):
                 self.load(_("The year is not valid."), True)
                 return
             target = int(text)
-            question = _("Credit {year}'s amounts of every program of {previous} that "
-                         "continues? What is left of {previous} lapses at its end.",
-                         year=target, previous=target - 1)
-            self.app.push_screen(YesNoDialog(question, _("Renew")),
-                                 lambda answer: confirmed(target, answer))
+            question = _(
+                "Credit {year}'s amounts of every program of {previous} that "
+                "continues? What is left of {previous} lapses at its end.",
+                year=target,
+                previous=target - 1,
+            )
+            self.app.push_screen(
+                YesNoDialog(question, _("Renew")), lambda answer: confirmed(target, answer)
+            )
 
-        self.app.push_screen(AskDialog(_("Renew the allocations for which year?"),
-                                       value=str(year), max_length=4), asked)
+        self.app.push_screen(
+            AskDialog(_("Renew the allocations for which year?"), value=str(year), max_length=4),
+            asked,
+        )
 
     @work(exclusive=True, group="programs-action")
     async def run_renew(self, year: int) -> None:
@@ -154,9 +167,14 @@ class ManageAllocationsScreen(PortalScreen):
         except UserError as error:
             self.load(error.translated(self.portal.translator()), True)
             return
-        self.load(_("Renewed for {year}: {programs} program(s), {allocations} member "
-                    "allocation(s).", year=year, programs=result.programs,
-                    allocations=result.allocations))
+        self.load(
+            _(
+                "Renewed for {year}: {programs} program(s), {allocations} member allocation(s).",
+                year=year,
+                programs=result.programs,
+                allocations=result.allocations,
+            )
+        )
 
 
 class AllocationFormScreen(PortalScreen):
@@ -202,31 +220,39 @@ class AllocationFormScreen(PortalScreen):
                         yield RadioButton(_(label), value=kind == "gift", id=f"kind-{kind}")
             with Horizontal(classes="form-row"):
                 yield Label(_("Name"), classes="field-label")
-                yield Input(placeholder=_("e.g. Chèque cadeau de Noël"), id="allocation-label",
-                            max_length=80, compact=True)
+                yield Input(
+                    placeholder=_("e.g. Chèque cadeau de Noël"),
+                    id="allocation-label",
+                    max_length=80,
+                    compact=True,
+                )
             with Horizontal(classes="form-row"):
                 yield Label(_("Amount (€)"), classes="field-label")
-                yield Input(placeholder="50", id="allocation-amount", max_length=10,
-                            compact=True)
+                yield Input(placeholder="50", id="allocation-amount", max_length=10, compact=True)
                 yield Label(_("Year"), classes="field-label-short")
-                yield Input(str(today_paris().year), id="allocation-year", max_length=4,
-                            compact=True)
+                yield Input(
+                    str(today_paris().year), id="allocation-year", max_length=4, compact=True
+                )
             with Horizontal(classes="form-row", id="allocation-rule-row"):
                 yield Label(_("Rule"), classes="field-label")
-                yield Select[int]([], prompt=_("Subsidy rule"), id="allocation-rule",
-                                  compact=True)
+                yield Select[int]([], prompt=_("Subsidy rule"), id="allocation-rule", compact=True)
             with Horizontal(classes="form-row", id="allocation-event-row"):
                 yield Label(_("Event"), classes="field-label")
-                yield Select[str]([(_(label), code) for code, label in LISTED_EVENTS.items()],
-                                  prompt=_("URSSAF event (none)"), id="allocation-event",
-                                  compact=True)
+                yield Select[str](
+                    [(_(label), code) for code, label in LISTED_EVENTS.items()],
+                    prompt=_("URSSAF event (none)"),
+                    id="allocation-event",
+                    compact=True,
+                )
             yield Checkbox(_("Renew it next year"), True, id="allocation-renews", compact=True)
-            yield Checkbox(_("All members of the organization"), id="allocation-everyone",
-                           compact=True)
+            yield Checkbox(
+                _("All members of the organization"), id="allocation-everyone", compact=True
+            )
             yield Label(_("Members (space: choose)"), id="allocation-members-label")
             yield SelectionList[int](id="allocation-members", compact=True)
-            yield Button(_("Allocate (Ctrl+S)"), id="allocation-submit", variant="primary",
-                         compact=True)
+            yield Button(
+                _("Allocate (Ctrl+S)"), id="allocation-submit", variant="primary", compact=True
+            )
             yield Static("", id="allocation-message")
 
     def on_mount(self) -> None:
@@ -246,7 +272,8 @@ class AllocationFormScreen(PortalScreen):
     def _ready(self, message: Ready) -> None:
         t = self.portal.translator()
         self.query_one("#allocation-rule", Select).set_options(
-            (f"{r.label} · {wallet.describe_rule(r, t)}"[:70], r.id) for r in message.rules)
+            (f"{r.label} · {wallet.describe_rule(r, t)}"[:70], r.id) for r in message.rules
+        )
         members = self.query_one("#allocation-members", SelectionList)
         for m in message.members:
             members.add_option(Selection(Content(f"{m.full_name} ({m.login})"), m.id))
@@ -277,8 +304,10 @@ class AllocationFormScreen(PortalScreen):
         rule = self.query_one("#allocation-rule", Select).value
         event = self.query_one("#allocation-event", Select).value
         return AllocationRequest(
-            kind=kind, label=self.query_one("#allocation-label", Input).value,
-            amount_cents=amount, year=int(year_text),
+            kind=kind,
+            label=self.query_one("#allocation-label", Input).value,
+            amount_cents=amount,
+            year=int(year_text),
             member_ids=tuple(self.query_one("#allocation-members", SelectionList).selected),
             everyone=self.query_one("#allocation-everyone", Checkbox).value,
             rule_id=rule if kind == "subsidy" and isinstance(rule, int) else None,
@@ -303,8 +332,12 @@ class AllocationFormScreen(PortalScreen):
     async def run_preview(self, request: AllocationRequest) -> None:
         """Check the request without writing anything."""
         try:
-            preview = await self.portal.call(wallet.preview_allocation, self.portal.member,
-                                             request, settings=self.portal.services.settings)
+            preview = await self.portal.call(
+                wallet.preview_allocation,
+                self.portal.member,
+                request,
+                settings=self.portal.services.settings,
+            )
         except UserError as error:
             self.post_message(self.Said(error.translated(self.portal.translator()), True))
             return
@@ -314,19 +347,31 @@ class AllocationFormScreen(PortalScreen):
     def _previewed(self, message: Previewed) -> None:
         preview = message.preview
         request = preview.request
-        lines = [_("Allocate {amount} of {label} to {n} member(s), {total} in all?",
-                   amount=money(request.amount_cents), label=request.label,
-                   n=len(preview.member_ids), total=money(preview.total_cents))]
+        lines = [
+            _(
+                "Allocate {amount} of {label} to {n} member(s), {total} in all?",
+                amount=money(request.amount_cents),
+                label=request.label,
+                n=len(preview.member_ids),
+                total=money(preview.total_cents),
+            )
+        ]
         if preview.warnings:
-            lines.append(_("URSSAF warning: gift vouchers above the exemption threshold of "
-                           "{threshold} for {year}:", year=request.year,
-                           threshold=money(preview.warnings[0].threshold_cents)))
+            lines.append(
+                _(
+                    "URSSAF warning: gift vouchers above the exemption threshold of "
+                    "{threshold} for {year}:",
+                    year=request.year,
+                    threshold=money(preview.warnings[0].threshold_cents),
+                )
+            )
             t = self.portal.translator()
             for w in preview.warnings[:5]:
                 lines.append("  " + amount_line(w.name, w.total_cents, t))
             if len(preview.warnings) > 5:
                 lines.append("  …")
             lines.append(_("Above it, the vouchers bear social contributions."))
+
         def answered(answer: bool | None) -> None:
             if answer:
                 self.run_allocate(request, bool(preview.warnings))
@@ -338,13 +383,20 @@ class AllocationFormScreen(PortalScreen):
         """Write the allocation (the manager acknowledged any URSSAF warning)."""
         try:
             program = await self.portal.call(
-                wallet.allocate, self.portal.member, request,
-                settings=self.portal.services.settings, acknowledge_urssaf=acknowledge)
+                wallet.allocate,
+                self.portal.member,
+                request,
+                settings=self.portal.services.settings,
+                acknowledge_urssaf=acknowledge,
+            )
         except UserError as error:
             self.post_message(self.Said(error.translated(self.portal.translator()), True))
             return
-        self.post_message(self.Said(_("{label} allocated to {n} member(s).",
-                                      label=program.label, n=program.members)))
+        self.post_message(
+            self.Said(
+                _("{label} allocated to {n} member(s).", label=program.label, n=program.members)
+            )
+        )
 
     @on(Said)
     def _said(self, message: Said) -> None:
@@ -354,7 +406,6 @@ class AllocationFormScreen(PortalScreen):
         box = self.query_one("#allocation-message", Static)
         box.update(Content(text))
         box.set_class(error, "error")
-
 
 
 class RuleFormScreen(PortalScreen):
@@ -390,14 +441,23 @@ class RuleFormScreen(PortalScreen):
             yield Static(_("New rule"), classes="subheading")
             with Horizontal(classes="form-row"):
                 yield Label(_("Name"), classes="field-label")
-                yield Input(placeholder=_("e.g. Cinéma"), id="rule-label", max_length=60,
-                            compact=True)
+                yield Input(
+                    placeholder=_("e.g. Cinéma"), id="rule-label", max_length=60, compact=True
+                )
             with Horizontal(classes="form-row"):
                 yield Label(_("Category"), classes="field-label")
-                yield Select[str]([(_(label), code) for code, label in CATEGORIES.items()],
-                                  prompt=_("Offer category"), id="rule-category", compact=True)
-                yield Select[str]([(_(label), code) for code, label in KINDS.items()],
-                                  prompt=_("Any kind"), id="rule-kind", compact=True)
+                yield Select[str](
+                    [(_(label), code) for code, label in CATEGORIES.items()],
+                    prompt=_("Offer category"),
+                    id="rule-category",
+                    compact=True,
+                )
+                yield Select[str](
+                    [(_(label), code) for code, label in KINDS.items()],
+                    prompt=_("Any kind"),
+                    id="rule-kind",
+                    compact=True,
+                )
             with Horizontal(classes="form-row"):
                 yield Label(_("Gives"), classes="field-label")
                 with RadioSet(id="rule-mode"):
@@ -405,24 +465,25 @@ class RuleFormScreen(PortalScreen):
                     yield RadioButton(_("A fixed amount per item"), id="mode-fixed")
             with Horizontal(classes="form-row"):
                 yield Label(_("Value"), classes="field-label")
-                yield Input(placeholder=_("% or €"), id="rule-value", max_length=10,
-                            compact=True)
+                yield Input(placeholder=_("% or €"), id="rule-value", max_length=10, compact=True)
                 yield Label(_("Cap per item (€)"), classes="field-label-short")
-                yield Input(placeholder=_("none"), id="rule-cap-item", max_length=10,
-                            compact=True)
+                yield Input(placeholder=_("none"), id="rule-cap-item", max_length=10, compact=True)
             with Horizontal(classes="form-row"):
                 yield Label(_("Cap per year (€)"), classes="field-label")
-                yield Input(placeholder=_("none"), id="rule-cap-year", max_length=10,
-                            compact=True)
+                yield Input(placeholder=_("none"), id="rule-cap-year", max_length=10, compact=True)
                 yield Label(_("Items per year"), classes="field-label-short")
-                yield Input(placeholder=_("none"), id="rule-max-count", max_length=4,
-                            compact=True)
+                yield Input(placeholder=_("none"), id="rule-max-count", max_length=4, compact=True)
             with Horizontal(classes="form-row"):
                 yield Label(_("QF brackets"), classes="field-label")
-                yield Input(placeholder=_("optional, e.g. 700:70, 1200:50"), id="rule-brackets",
-                            max_length=120, compact=True)
-            yield Button(_("Create the rule (Ctrl+S)"), id="rule-submit", variant="primary",
-                         compact=True)
+                yield Input(
+                    placeholder=_("optional, e.g. 700:70, 1200:50"),
+                    id="rule-brackets",
+                    max_length=120,
+                    compact=True,
+                )
+            yield Button(
+                _("Create the rule (Ctrl+S)"), id="rule-submit", variant="primary", compact=True
+            )
             yield Static("", id="rule-message")
 
     def on_mount(self) -> None:
@@ -438,12 +499,18 @@ class RuleFormScreen(PortalScreen):
     @on(Listed)
     def _listed(self, message: Listed) -> None:
         t = self.portal.translator()
-        lines = ["• " + _("{name}: {description}",
-                          name=f"{r.label} ({_(self._category(r.category))})",
-                          description=wallet.describe_rule(r, t, brackets=True))
-                 for r in message.rules]
+        lines = [
+            "• "
+            + _(
+                "{name}: {description}",
+                name=f"{r.label} ({_(self._category(r.category))})",
+                description=wallet.describe_rule(r, t, brackets=True),
+            )
+            for r in message.rules
+        ]
         self.query_one("#rule-list", Static).update(
-            Content("\n".join(lines) if lines else _("No subsidy rule yet.")))
+            Content("\n".join(lines) if lines else _("No subsidy rule yet."))
+        )
         box = self.query_one("#rule-message", Static)
         box.update(Content(message.note))
         box.set_class(message.error, "error")
@@ -483,7 +550,8 @@ class RuleFormScreen(PortalScreen):
                 "cap_per_year_cents": self._optional_euros("#rule-cap-year"),
                 "max_count": int(count_text) if count_text else None,
                 "brackets": wallet.parse_brackets(
-                    self.query_one("#rule-brackets", Input).value, mode),
+                    self.query_one("#rule-brackets", Input).value, mode
+                ),
             }
         except UserError as error:
             box = self.query_one("#rule-message", Static)

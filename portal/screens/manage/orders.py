@@ -53,8 +53,9 @@ class ManageOrdersScreen(PortalScreen):
     class Loaded(Message):
         """Orders of the organization, with their members' names."""
 
-        def __init__(self, rows: list[tuple[OrderSummary, str]], note: str = "",
-                     error: bool = False) -> None:
+        def __init__(
+            self, rows: list[tuple[OrderSummary, str]], note: str = "", error: bool = False
+        ) -> None:
             super().__init__()
             self.rows = rows
             self.note = note
@@ -70,8 +71,9 @@ class ManageOrdersScreen(PortalScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="manage-orders-filter", classes="subheading")
-        table: DataTable[Any] = DataTable(id="manage-orders-table", cursor_type="row",
-                                          zebra_stripes=True)
+        table: DataTable[Any] = DataTable(
+            id="manage-orders-table", cursor_type="row", zebra_stripes=True
+        )
         yield table
         yield Static("", id="manage-orders-message")
 
@@ -85,8 +87,9 @@ class ManageOrdersScreen(PortalScreen):
     async def load(self, note: str = "", error: bool = False) -> None:
         """Read the orders matching the filter."""
         statuses = FILTERS[self.filter_index][1]
-        rows = await self.portal.call(orders_service.list_org_orders, self.portal.member,
-                                      statuses=statuses)
+        rows = await self.portal.call(
+            orders_service.list_org_orders, self.portal.member, statuses=statuses
+        )
         self.post_message(self.Loaded(rows, note, error))
 
     @on(Loaded)
@@ -94,7 +97,8 @@ class ManageOrdersScreen(PortalScreen):
         self.rows = message.rows
         label, _statuses = FILTERS[self.filter_index]
         self.query_one("#manage-orders-filter", Static).update(
-            _("{filter} ({n}) · f: next filter", filter=_(label), n=len(self.rows)))
+            _("{filter} ({n}) · f: next filter", filter=_(label), n=len(self.rows))
+        )
         table = self.query_one("#manage-orders-table", DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
@@ -110,13 +114,20 @@ class ManageOrdersScreen(PortalScreen):
             ship = ""
             if order.dispatch_on and order.status in ("validated", "preparing"):
                 ship = t.date(dt.date.fromisoformat(order.dispatch_on), "dd/MM")
-            table.add_row(order.number, Content(name[:14]), Content(order.summary[:width]),
-                          status_text(order.status), money(order.total_cents), Content(ship),
-                          key=str(order.id))
+            table.add_row(
+                order.number,
+                Content(name[:14]),
+                Content(order.summary[:width]),
+                status_text(order.status),
+                money(order.total_cents),
+                Content(ship),
+                key=str(order.id),
+            )
         if self.rows:
             table.move_cursor(row=min(keep, len(self.rows) - 1))
-        self._say(message.note or (_("No order here.") if not self.rows else ""),
-                  error=message.error)
+        self._say(
+            message.note or (_("No order here.") if not self.rows else ""), error=message.error
+        )
 
     def _current(self) -> OrderSummary | None:
         table = self.query_one("#manage-orders-table", DataTable)
@@ -151,16 +162,24 @@ class ManageOrdersScreen(PortalScreen):
         order = self._current()
         if order is None:
             return
-        question = _("Tracking number of order {number} ({created}):", number=order.number,
-                     created=when_text(order.created_at))
+        question = _(
+            "Tracking number of order {number} ({created}):",
+            number=order.number,
+            created=when_text(order.created_at),
+        )
 
         def answered(tracking: str | None) -> None:
             if tracking is not None:
-                self.run_order_action(orders_service.mark_shipped, order.id, tracking,
-                                done=_("Order {number} is marked shipped.", number=order.number))
+                self.run_order_action(
+                    orders_service.mark_shipped,
+                    order.id,
+                    tracking,
+                    done=_("Order {number} is marked shipped.", number=order.number),
+                )
 
-        self.app.push_screen(AskDialog(question, placeholder="6A12345678901", max_length=40),
-                             answered)
+        self.app.push_screen(
+            AskDialog(question, placeholder="6A12345678901", max_length=40), answered
+        )
 
     def action_cancel_order(self) -> None:
         """Ask a reason, confirm, then cancel and refund the highlighted order."""
@@ -171,21 +190,31 @@ class ManageOrdersScreen(PortalScreen):
         def confirmed(reason: str, answer: bool | None) -> None:
             if answer:
                 provider = payments.runtime_for(self.portal.services).provider
-                self.run_order_action(orders_service.cancel_order, order.id, provider=provider,
-                                reason=reason,
-                                done=_("Order {number} is cancelled and refunded.",
-                                       number=order.number))
+                self.run_order_action(
+                    orders_service.cancel_order,
+                    order.id,
+                    provider=provider,
+                    reason=reason,
+                    done=_("Order {number} is cancelled and refunded.", number=order.number),
+                )
 
         def reason_given(reason: str | None) -> None:
             if reason is None:
                 return
-            question = _("Cancel order {number} of {amount} and refund the member?",
-                         number=order.number, amount=money(order.total_cents))
-            self.app.push_screen(YesNoDialog(question, _("Cancel and refund")),
-                                 lambda answer: confirmed(reason, answer))
+            question = _(
+                "Cancel order {number} of {amount} and refund the member?",
+                number=order.number,
+                amount=money(order.total_cents),
+            )
+            self.app.push_screen(
+                YesNoDialog(question, _("Cancel and refund")),
+                lambda answer: confirmed(reason, answer),
+            )
 
-        self.app.push_screen(AskDialog(_("Reason for the cancellation (the member reads it):"),
-                                       max_length=200), reason_given)
+        self.app.push_screen(
+            AskDialog(_("Reason for the cancellation (the member reads it):"), max_length=200),
+            reason_given,
+        )
 
     @work(exclusive=True, group="manage-orders-action")
     async def run_order_action(self, fn: Any, *args: Any, done: str, **kwargs: Any) -> None:

@@ -8,6 +8,8 @@ in the store's worker threads.
 from __future__ import annotations
 
 import logging
+import sys
+import threading
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,11 +38,23 @@ class _LogStream:
 
     def __init__(self, logger: logging.Logger) -> None:
         self._logger = logger
+        self._busy = threading.local()
 
     def write(self, text: str) -> int:
-        for line in text.splitlines():
-            if line.strip():
-                self._logger.warning("%s", line)
+        # Logging may itself write to sys.stderr (its last-resort handler does, when no
+        # handler is configured), which is this very stream while an app runs: write
+        # such text to the process's real stderr instead of recursing.
+        if getattr(self._busy, "active", False):
+            if sys.__stderr__ is not None:
+                sys.__stderr__.write(text)
+            return len(text)
+        self._busy.active = True
+        try:
+            for line in text.splitlines():
+                if line.strip():
+                    self._logger.warning("%s", line)
+        finally:
+            self._busy.active = False
         return len(text)
 
     def flush(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import pty
 import random
@@ -34,6 +35,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(x) for x in path.read_text().split()] if path.exists() else []
+
+
+def server_rss_kib(pid: int) -> int:
+    """RSS of the server: its worker processes when it forked some, else itself."""
+    workers = children(pid)
+    return sum(rss_kib(p) for p in workers) if workers else rss_kib(pid)
 
 
 def rss_kib(pid: int) -> int:
@@ -110,7 +122,7 @@ class Client:
             self.conn.close()
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     env = dict(
         os.environ,
         PORTAL_MAX_SESSIONS="2000",
@@ -192,7 +204,7 @@ async def bench(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
         port = free_port()
-        server = start_server(data_dir, port)
+        server = start_server(data_dir, port, args.workers)
         try:
             await run_all(args, data_dir, port, server.pid)
         finally:
@@ -230,14 +242,14 @@ async def run_all(args: argparse.Namespace, data_dir: Path, port: int, pid: int)
     await asyncio.sleep(2.0)
 
     # 3. Memory per idle session.
-    base = rss_kib(pid)
+    base = server_rss_kib(pid)
     idle = []
     for start in range(0, args.idle, 25):
         batch = [Client(port) for _ in range(min(25, args.idle - start))]
         await asyncio.gather(*(c.open() for c in batch))
         idle.extend(batch)
     await asyncio.sleep(3.0)
-    loaded = rss_kib(pid)
+    loaded = server_rss_kib(pid)
     per_session = (loaded - base) / args.idle
     print(
         f"server RSS: {base / 1024:.1f} MiB before, {loaded / 1024:.1f} MiB with {args.idle} idle"
@@ -258,7 +270,16 @@ async def run_all(args: argparse.Namespace, data_dir: Path, port: int, pid: int)
             down = not down
             await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
 
-    await asyncio.gather(*(typist(c) for c in active))
+    # The load generator must not measure its own pauses: freeze its long-lived objects
+    # (200 client connections) and keep its collector out of the measured phase.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        await asyncio.gather(*(typist(c) for c in active))
+    finally:
+        gc.enable()
+        gc.unfreeze()
     print(
         f"keystroke to screen, {len(active)} sessions typing 1 key/s for {args.seconds} s"
         f" ({len(latencies)} keys): p50 {pct(latencies, 50) * 1000:.1f} ms,"
@@ -283,6 +304,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lone", type=int, default=30)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--processes", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     args = parser.parse_args(argv if argv is not None else [])
     asyncio.run(bench(args))
 

@@ -180,3 +180,22 @@ def test_store_calls_speak_the_sessions_language(settings) -> None:  # type: ign
         assert asyncio.run(in_session("fr")) == "Se déconnecter"
     finally:
         store.close()
+
+
+def test_print_sink_does_not_recurse_through_logging(capfd) -> None:  # type: ignore[no-untyped-def]
+    """With no handler, logging writes to sys.stderr, which is the sink while an app runs."""
+    import contextlib
+    import logging as logging_module
+
+    from portal.app import PRINT_SINK
+
+    logger = logging_module.getLogger("portal.print")
+    saved = (logger.handlers[:], logger.propagate, logging_module.root.handlers[:])
+    logger.handlers.clear()
+    logger.propagate = False  # only the last-resort handler is left
+    try:
+        with contextlib.redirect_stderr(PRINT_SINK):  # type: ignore[type-var]
+            PRINT_SINK.write("hello from a print\n")
+    finally:
+        logger.handlers[:], logger.propagate = saved[0], saved[1]
+    assert "hello from a print" in capfd.readouterr().err

@@ -8,9 +8,9 @@ in the store's worker threads.
 from __future__ import annotations
 
 import logging
+import secrets
 import sys
 import threading
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar

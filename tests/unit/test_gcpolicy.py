@@ -54,3 +54,22 @@ async def test_sessions_are_frozen_after_they_open() -> None:
         assert not any(o is keep[0] for o in gc.get_objects())
     finally:
         policy.stop()
+
+
+def test_tick_freezes_survivors_and_reclaims_when_overdue() -> None:
+    policy = GcPolicy(reclaim_every=3600)
+    policy.start()  # no running loop here: no ticker task, ticks are driven by hand
+    try:
+        gc.unfreeze()
+        keep = [Cycle() for _ in range(5)]
+        policy.tick()
+        assert not any(o is keep[0] for o in gc.get_objects())  # frozen
+        Cycle()  # garbage made by a session that stays open
+        policy.tick()
+        policy.last_reclaim -= 7200  # an hour later than allowed
+        policy.tick()  # overdue: a full reclaim collects the frozen garbage
+        gc.unfreeze()
+        cycles = [o for o in gc.get_objects() if isinstance(o, Cycle)]
+        assert len(cycles) == 5
+    finally:
+        policy.stop()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -327,12 +328,7 @@ def validate(
 
 def _confirmation_body(detail: OrderDetail, member: Member, t: Any) -> str:
     order = detail.order
-    lines = [
-        t.gettext("Hello {name},", name=member.first_name),
-        "",
-        t.gettext("Your order {number} is confirmed.", number=detail.number),
-        "",
-    ]
+    lines = [t.gettext("Your order {number} is confirmed.", number=detail.number), ""]
     for line in detail.lines:
         lines.append(
             "- " + amount_line(f"{line.quantity} × {line.title}", line.line_total_cents, t)
@@ -357,13 +353,41 @@ def _confirmation_body(detail: OrderDetail, member: Member, t: Any) -> str:
                 "them in the member space."
             )
         )
-    lines += [
-        "",
-        t.gettext("Your invoice is attached and kept in your outbox folder."),
-        "",
-        t.gettext("The {organization} team", organization=member.organization_name),
-    ]
-    return "\n".join(lines)
+    lines += ["", t.gettext("Your invoice is attached and kept in your outbox folder.")]
+    return _letter(member, t, lines)
+
+
+def _letter(member: Member, t: Any, lines: list[str]) -> str:
+    """An order email's body: the greeting, ``lines``, and the CSE's signature."""
+    return "\n".join(
+        [
+            t.gettext("Hello {name},", name=member.first_name),
+            "",
+            *lines,
+            "",
+            t.gettext("The {organization} team", organization=member.organization_name),
+        ]
+    )
+
+
+def _notify_order_member(
+    db: Database,
+    order: Order,
+    subject: Callable[[Any], str],
+    lines: Callable[[Any], list[str]],
+) -> None:
+    """Queue a notice about ``order`` to its member, in their language, at their address."""
+    member = members_data.get_member(db, order.member_id)
+    if member is None:
+        return
+    t = get_translator(member.language)
+    notifications.enqueue(
+        db,
+        to=recipient_for(db, member.id),
+        member_id=member.id,
+        subject=subject(t),
+        body=_letter(member, t, lines(t)),
+    )
 
 
 def payment_label(part: PaymentPart, t: Any) -> str:
@@ -470,25 +494,15 @@ def mark_shipped(
             target=f"order:{order_id}",
             tracking_number=tracking,
         )
-        member = members_data.get_member(db, order.member_id)
-        if member is not None:
-            t = get_translator(member.language)
-            notifications.enqueue(
-                db,
-                to=recipient_for(db, member.id),
-                member_id=member.id,
-                subject=t.gettext("Your order {number} has been shipped", number=order.number),
-                body="\n".join(
-                    [
-                        t.gettext("Hello {name},", name=member.first_name),
-                        "",
-                        t.gettext("Your order {number} has been shipped.", number=order.number),
-                        t.gettext("Tracking number: {tracking}", tracking=tracking),
-                        "",
-                        t.gettext("The {organization} team", organization=member.organization_name),
-                    ]
-                ),
-            )
+        _notify_order_member(
+            db,
+            order,
+            lambda t: t.gettext("Your order {number} has been shipped", number=order.number),
+            lambda t: [
+                t.gettext("Your order {number} has been shipped.", number=order.number),
+                t.gettext("Tracking number: {tracking}", tracking=tracking),
+            ],
+        )
     return order_detail(db, order_id)
 
 
@@ -616,25 +630,15 @@ def cancel_order(
             by_member=actor.id == order.member_id,
             card_refund_cents=refund.amount_cents if refund else 0,
         )
-        member = members_data.get_member(db, order.member_id)
-        if member is not None:
-            t = get_translator(member.language)
-            notifications.enqueue(
-                db,
-                to=recipient_for(db, member.id),
-                member_id=member.id,
-                subject=t.gettext("Your order {number} is cancelled", number=order.number),
-                body="\n".join(
-                    [
-                        t.gettext("Hello {name},", name=member.first_name),
-                        "",
-                        t.gettext("Your order {number} is cancelled.", number=order.number),
-                        t.gettext("It is refunded to the sources it was paid from."),
-                        "",
-                        t.gettext("The {organization} team", organization=member.organization_name),
-                    ]
-                ),
-            )
+        _notify_order_member(
+            db,
+            order,
+            lambda t: t.gettext("Your order {number} is cancelled", number=order.number),
+            lambda t: [
+                t.gettext("Your order {number} is cancelled.", number=order.number),
+                t.gettext("It is refunded to the sources it was paid from."),
+            ],
+        )
     if void_ref is not None:
         try:
             provider.void(void_ref)

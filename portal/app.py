@@ -98,20 +98,20 @@ class SessionContext:
     """The gate let in a manager or admin without 2FA: they must turn it on first."""
 
 
-class PortalApp(App[int]):
-    """The member space of one SSH session."""
+class SessionApp(App[int]):
+    """What every app hosted in an SSH session shares, member or guest.
 
-    CSS_PATH = "styles/app.tcss"
+    It draws through the session's ``SSHDriver`` (headless in tests), takes its colours
+    from the client, routes prints to the shared log sink, runs service calls in the
+    store's worker threads, and logs a crash without locals.
+    """
+
     TITLE = "Portal"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "logout", "Log out", id="app.logout", priority=True),
-    ]
 
     def __init__(
         self,
         services: Services,
-        session: SessionContext,
         *,
         terminal: Any = None,
         terminal_info: TerminalInfo | None = None,
@@ -120,7 +120,6 @@ class PortalApp(App[int]):
 
         super().__init__(driver_class=SSHDriver if terminal is not None else None)
         self.services = services
-        self.session = session
         self.terminal = terminal
         """The SSH session this app draws on (None in tests, which run headless)."""
         self.crashed = False
@@ -152,6 +151,54 @@ class PortalApp(App[int]):
         if info.no_color:
             self._filters.append(Monochrome())
 
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a service function (``fn(db, ...)``) in a database worker thread."""
+        return await self.services.store.run(fn, *args, **kwargs)
+
+    def describe_session(self) -> str:
+        """Who this session is, for the log (never a secret)."""
+        return "session"
+
+    # -- errors ----------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Log without locals (they may hold passwords or codes); Textual's default
+        # renders a traceback with locals, which we must not write anywhere.
+        self.crashed = True
+        log.error(
+            "%s crashed",
+            self.describe_session(),
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        self.bell()
+        self._close_messages_no_wait()
+
+
+class PortalApp(SessionApp):
+    """The member space of one SSH session."""
+
+    CSS_PATH = "styles/app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "logout", "Log out", id="app.logout", priority=True),
+    ]
+
+    def __init__(
+        self,
+        services: Services,
+        session: SessionContext,
+        *,
+        terminal: Any = None,
+        terminal_info: TerminalInfo | None = None,
+    ) -> None:
+        super().__init__(services, terminal=terminal, terminal_info=terminal_info)
+        self.session = session
+
+    def describe_session(self) -> str:
+        return f"session {self.session.session_id} (member {self.member.id})"
+
     # -- session ---------------------------------------------------------------------
 
     @property
@@ -179,10 +226,6 @@ class PortalApp(App[int]):
             return
         self.push_screen(HomeScreen())
 
-    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a service function (``fn(db, ...)``) in a database worker thread."""
-        return await self.services.store.run(fn, *args, **kwargs)
-
     async def set_language(self, language: str) -> None:
         """Store the member's language and redraw every screen in it at once."""
         from portal.services import accounts
@@ -200,24 +243,6 @@ class PortalApp(App[int]):
     def action_logout(self) -> None:
         """Leave: the SSH session closes and frees everything."""
         self.exit(0)
-
-    # -- errors ----------------------------------------------------------------------
-
-    def _handle_exception(self, error: Exception) -> None:
-        # Log without locals (they may hold passwords or codes); Textual's default
-        # renders a traceback with locals, which we must not write anywhere.
-        self.crashed = True
-        log.error(
-            "session %s (member %s) crashed",
-            self.session.session_id,
-            self.member.id,
-            exc_info=(type(error), error, error.__traceback__),
-        )
-        super()._handle_exception(error)
-
-    def _fatal_error(self) -> None:
-        self.bell()
-        self._close_messages_no_wait()
 
 
 def make_app(

@@ -14,18 +14,16 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
-from portal.app import PRINT_SINK, PortalApp, TerminalInfo
+from portal.app import SessionApp, TerminalInfo
 from portal.i18n import LANGUAGES, _, get_translator, use_language
 from portal.services.runtime import Services
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @dataclass
@@ -36,12 +34,10 @@ class GuestContext:
     session_id: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
-class GuestApp(App[int]):
+class GuestApp(SessionApp):
     """Request an account, activate an invited account, reset a forgotten password."""
 
     CSS_PATH = ["../styles/app.tcss", "../styles/guest.tcss"]
-    TITLE = "Portal"
-    ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "leave", "Leave", id="guest.leave", priority=True),
         Binding("f2", "switch_language", "English / Français", id="guest.language"),
@@ -58,25 +54,14 @@ class GuestApp(App[int]):
         terminal_info: TerminalInfo | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        from portal.ssh.driver import SSHDriver
-
-        super().__init__(driver_class=SSHDriver if terminal is not None else None)
-        self.services = services
+        super().__init__(services, terminal=terminal, terminal_info=terminal_info)
         self.session = session
-        self.terminal = terminal
-        """The SSH session this app draws on (None in tests)."""
         self.clock = clock
         """Unix time (tests move it to expire codes without waiting)."""
-        self.crashed = False
-        """True when an unhandled error ended the session."""
         self.language = services.settings.default_language
         """The guest's language (fr by default; F2 switches)."""
         self.failures = 0
         """Wrong keys and codes typed in this session."""
-        # The same per-client console as member sessions (colours from the client's TERM).
-        PortalApp._configure_console(self, terminal_info or TerminalInfo())  # type: ignore[arg-type]
-        self._capture_stdout = PRINT_SINK  # type: ignore[assignment]
-        self._capture_stderr = PRINT_SINK  # type: ignore[assignment]
 
     def on_load(self) -> None:
         """Runs in the session's own task: set its language before anything is drawn."""
@@ -87,10 +72,6 @@ class GuestApp(App[int]):
 
         self.title = _("Portal")
         self.push_screen(GuestMenuScreen())
-
-    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a service function (``fn(db, ...)``) in a database worker thread."""
-        return await self.services.store.run(fn, *args, **kwargs)
 
     def now(self) -> float:
         """The current Unix time (from the injectable clock)."""
@@ -145,19 +126,8 @@ class GuestApp(App[int]):
         """Leave the guest entry."""
         self.exit(0)
 
-    def _handle_exception(self, error: Exception) -> None:
-        # Without locals: they may hold passwords or codes.
-        self.crashed = True
-        log.error(
-            "guest session %s crashed",
-            self.session.session_id,
-            exc_info=(type(error), error, error.__traceback__),
-        )
-        super()._handle_exception(error)
-
-    def _fatal_error(self) -> None:
-        self.bell()
-        self._close_messages_no_wait()
+    def describe_session(self) -> str:
+        return f"guest session {self.session.session_id}"
 
 
 def make_guest_app(

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Static
 
 from portal.i18n import _
+from portal.screens.pacing import PromptFrames
 from portal.widgets.footer import PortalFooter
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class TitleBar(Horizontal):
         yield Static(self._who, id="title-bar-who")
 
 
-class FramedScreen(Screen[None]):
+class FramedScreen(PromptFrames[None]):
     """The frame shared by member and guest screens: title bar, body, footer with keys.
 
     Subclasses implement ``screen_title``, ``who`` and ``compose_body``; text is built in

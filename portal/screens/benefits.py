@@ -15,12 +15,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from portal.i18n import N_, _, money
 from portal.screens.base import PortalScreen
+from portal.screens.pacing import PromptModalScreen
 from portal.services import catalog, wallet
 from portal.services.wallet import KIND_LABELS, LISTED_EVENTS, BenefitSummary, LedgerEntry
 from portal.widgets.footer import PortalFooter
@@ -34,7 +34,7 @@ ENTRY_LABELS = {
 """How each kind of ledger row is named in a benefit's history."""
 
 
-class OffersDialog(ModalScreen[int | None]):
+class OffersDialog(PromptModalScreen[int | None]):
     """Offers a benefit pays for; ``enter`` opens one, ``escape`` closes."""
 
     CSS_PATH = "../styles/wallet.tcss"

@@ -16,13 +16,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from portal.i18n import N_, _, money
 from portal.screens.base import PortalScreen
 from portal.screens.order_detail import AskDialog, OrderDetailScreen
+from portal.screens.pacing import PromptModalScreen
 from portal.services import checkout, payments
 from portal.services.checkout import ChallengeRequired, OrderPlaced, Quote, QuoteChanged
 from portal.services.payments import CardDetails, PaymentDeclined
@@ -42,7 +42,7 @@ TERMS = N_(
 )
 
 
-class TermsDialog(ModalScreen[None]):
+class TermsDialog(PromptModalScreen[None]):
     """The conditions of sale; any of ``escape``/``enter`` closes."""
 
     CSS_PATH = "../styles/wallet.tcss"

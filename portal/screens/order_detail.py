@@ -16,11 +16,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 
 from portal.i18n import _, money
 from portal.screens.base import PortalScreen
+from portal.screens.pacing import PromptModalScreen
 from portal.services import orders as orders_service
 from portal.services import payments
 from portal.services.orders import (
@@ -93,7 +93,7 @@ def progress_text(detail: OrderDetail) -> str:
 # -- dialogs ---------------------------------------------------------------------------------
 
 
-class YesNoDialog(ModalScreen[bool]):
+class YesNoDialog(PromptModalScreen[bool]):
     """A yes/no question (``y``/``n``); dismissed with True for yes."""
 
     CSS_PATH = "../styles/wallet.tcss"
@@ -133,7 +133,7 @@ class YesNoDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class AskDialog(ModalScreen[str | None]):
+class AskDialog(PromptModalScreen[str | None]):
     """Asks for one line of text; ``enter`` submits, ``escape`` gives None."""
 
     CSS_PATH = "../styles/wallet.tcss"

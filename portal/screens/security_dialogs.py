@@ -8,14 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from portal.i18n import _
+from portal.screens.pacing import PromptModalScreen
 from portal.widgets.footer import PortalFooter
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(PromptModalScreen[bool]):
     """Asks a yes/no question; dismissed with True for yes.
 
     Args:

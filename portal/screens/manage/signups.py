@@ -14,18 +14,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 
 from portal.i18n import _
 from portal.screens.base import PortalScreen
+from portal.screens.pacing import PromptModalScreen
 from portal.services import signup
 from portal.services.gate import GateError
 from portal.services.signup import SignupRequest
 from portal.widgets.footer import PortalFooter
 
 
-class ValidateDialog(ModalScreen[bool]):
+class ValidateDialog(PromptModalScreen[bool]):
     """Confirm the validation of one request."""
 
     CSS_PATH = "../../styles/signups.tcss"
@@ -71,7 +71,7 @@ class ValidateDialog(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class RefuseDialog(ModalScreen[str | None]):
+class RefuseDialog(PromptModalScreen[str | None]):
     """Ask the reason of a refusal (required: the applicant reads it)."""
 
     CSS_PATH = "../../styles/signups.tcss"

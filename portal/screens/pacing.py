@@ -1,0 +1,54 @@
+"""Frame pacing: a change a key made is drawn at once, not on the next timer tick.
+
+Textual paints on a 60 Hz grid: a screen marked dirty waits for its update timer's next
+tick, 0 to 16.7 ms (8 on average) after the key that changed it. On a server where every
+session shares one event loop that wait is added to every keystroke, on top of the
+queue behind other sessions' renders (tests/bench/bench_ssh.py measures it).
+
+`PromptFrames` draws a repaint as soon as the screen is idle when no frame was drawn in
+the last period, and leaves the timer in charge otherwise: at most one frame per period
+still holds (a held-down key does not render more), and changes that need a layout
+(a screen being composed, a resize) keep Textual's timer, which lets a burst of mounts
+settle into one frame.
+
+It relies on Textual's `Screen._on_idle` / `_on_timer_update` protocol (Textual 8);
+tests/pilot/test_pacing.py fails if a Textual upgrade changes it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual import constants, events
+from textual.screen import ModalScreen, Screen, ScreenResultType
+
+FRAME_PERIOD = 1 / constants.MAX_FPS
+
+
+class PromptFrames(Screen[ScreenResultType]):
+    """Mixin for screens: a repaint right after a quiet period is drawn immediately."""
+
+    _last_frame: float = 0.0
+    prompt_frames: int = 0
+    """Frames drawn at once rather than on the timer (for tests and curiosity)."""
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        # Dispatch calls this before Screen._on_idle, which then finds nothing dirty
+        # and runs the after-refresh callbacks as usual.
+        if (
+            (self._repaint_required or self._dirty_widgets)
+            and not (self._layout_required or self._scroll_required or self._recompose_required)
+            and self.is_current
+            and not self.app._batch_count
+            and time.monotonic() - self._last_frame >= FRAME_PERIOD
+        ):
+            self.prompt_frames += 1
+            self._on_timer_update()
+
+    def _on_timer_update(self) -> None:
+        self._last_frame = time.monotonic()
+        super()._on_timer_update()
+
+
+class PromptModalScreen(PromptFrames[ScreenResultType], ModalScreen[ScreenResultType]):
+    """A modal dialog with prompt frames (typing in its inputs is drawn at once)."""

@@ -1,8 +1,9 @@
 """`make bench`: run the benchmarks by hand; they print figures, they assert nothing.
 
-python -m tests.bench            # every benchmark
-python -m tests.bench ssh        # sessions: memory, first frame, keystrokes
-python -m tests.bench checkout   # checkouts per second, order history latency
+python -m tests.bench                    # every benchmark, with its defaults
+python -m tests.bench ssh [options]      # sessions: memory, first frame, keystrokes
+python -m tests.bench checkout [options] # checkouts per second, order history latency
+python -m tests.bench ssh --help         # one benchmark's options
 """
 
 from __future__ import annotations
@@ -14,15 +15,22 @@ BENCHES = {"ssh": "tests.bench.bench_ssh", "checkout": "tests.bench.bench_checko
 
 
 def main(argv: list[str]) -> int:
-    names = argv or list(BENCHES)
-    for name in names:
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    if argv and argv[0] not in BENCHES:
+        print(f"unknown benchmark {argv[0]!r}; choose from: {', '.join(BENCHES)}")
+        return 2
+    # One named benchmark takes the options that follow it; none runs them all.
+    runs = [(argv[0], argv[1:])] if argv else [(name, []) for name in BENCHES]
+    for name, options in runs:
         try:
             module = importlib.import_module(BENCHES[name])
         except ModuleNotFoundError as exc:
             print(f"[{name}] not available: {exc}")
             continue
         print(f"\n=== {name} ===", flush=True)
-        module.main()
+        module.main(options)
     return 0
 
 

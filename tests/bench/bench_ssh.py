@@ -55,6 +55,15 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its worker processes."""
+    total = 0.0
+    for p in [pid, *children(pid)]:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def pss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
         if line.startswith("Pss:"):
@@ -230,6 +239,23 @@ async def run_all(args: argparse.Namespace, data_dir: Path, port: int, pid: int)
         f" p99 {pct(lone, 99) * 1000:.0f} ms   (target p50 < 150 ms)"
     )
 
+    # 1b. Keystrokes of a lone session: latency with nothing else to do, and what one
+    # keystroke costs the server in CPU (everything: SSH, input, render, output).
+    typist = Client(port)
+    await typist.open()
+    solo: list[float] = []
+    cpu_before = cpu_seconds(pid)
+    for i in range(args.solo_keys):
+        solo.append(await typist.keystroke("\x1b[B" if i % 2 == 0 else "\x1b[A"))
+        await asyncio.sleep(0.05)  # a typist, not a held-down key
+    cpu_per_key = (cpu_seconds(pid) - cpu_before) / args.solo_keys
+    typist.close()
+    print(
+        f"keystroke to screen, lone session ({args.solo_keys} keys): p50"
+        f" {pct(solo, 50) * 1000:.1f} ms, p99 {pct(solo, 99) * 1000:.1f} ms;"
+        f" server CPU {cpu_per_key * 1000:.1f} ms per keystroke (idle time included)"
+    )
+
     # 2. First frame, N connecting at once.
     burst_clients = [Client(port) for _ in range(args.burst)]
     burst = await asyncio.gather(*(c.open() for c in burst_clients))
@@ -303,6 +329,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--active", type=int, default=100)
     parser.add_argument("--lone", type=int, default=30)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--solo-keys", type=int, default=300)
     parser.add_argument("--processes", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     args = parser.parse_args(argv if argv is not None else [])

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 from portal.config import Settings, load_settings
+from portal.data import live_sessions
+from portal.data.db import connect
 from portal.renew import add_renew_command
 from portal.services import demo
 from portal.services.runtime import init_database, make_services
@@ -55,6 +57,18 @@ async def _serve(settings: Settings, *, reuse_port: bool = False, announce: bool
     services.close()
 
 
+def _forget_sessions(settings: Settings, worker: str | None = None) -> None:
+    """Remove the live-session rows of every process, or of one that ended."""
+    db = connect(settings.db_path)
+    try:
+        if worker is None:
+            live_sessions.forget_all(db)
+        else:
+            live_sessions.forget_worker(db, worker)
+    finally:
+        db.conn.close()
+
+
 def _serve_workers(settings: Settings, count: int) -> int:
     """Fork ``count`` worker processes that share the port through SO_REUSEPORT.
 
@@ -85,6 +99,8 @@ def _serve_workers(settings: Settings, count: int) -> int:
     for child in children:
         _pid, code = os.waitpid(child, 0)
         status = status or os.waitstatus_to_exitcode(code)
+        # A worker that died without closing (killed) leaves rows behind.
+        _forget_sessions(settings, live_sessions.worker_name(child))
     return status
 
 
@@ -96,6 +112,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from portal.ssh.hostkey import load_or_create_host_key
 
     load_or_create_host_key(settings.host_key_path)  # once, before any worker starts
+    _forget_sessions(settings)  # sessions listed by a previous run ended with it
     if settings.workers > 1:
         return _serve_workers(settings, settings.workers)
     asyncio.run(_serve(settings))

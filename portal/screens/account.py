@@ -46,6 +46,8 @@ class AccountScreen(PortalScreen):
     def __init__(self) -> None:
         super().__init__()
         self._summary: SecuritySummary | None = None
+        self._sessions = 0
+        """Live sessions of the member in every server process (0: not read yet)."""
         """The last security state read; compose draws from it."""
 
     def screen_title(self) -> str:
@@ -85,8 +87,7 @@ class AccountScreen(PortalScreen):
                 else _("off")
             )
             keys_state = ngettext("{n} key", "{n} keys", summary.ssh_keys)
-        sessions = len(self.portal.services.sessions.list_for(self.portal.member.id)) or 1
-        sessions_state = ngettext("{n} open", "{n} open", sessions)
+        sessions_state = ngettext("{n} open", "{n} open", self._sessions) if self._sessions else ""
         rows = [
             ("password", "p", _("Change password"), ""),
             ("twofactor", "t", _("Two-factor authentication"), twofactor_state),
@@ -105,7 +106,10 @@ class AccountScreen(PortalScreen):
     @work(exclusive=True, group="account-summary")
     async def load_summary(self) -> None:
         """Read the security state in a worker and show it next to each action."""
-        self._summary = await self.portal.call(account.security_summary, self.portal.member)
+        portal = self.portal
+        self._summary = await portal.call(account.security_summary, portal.member)
+        live = await portal.call(portal.services.sessions.list_for, portal.member.id)
+        self._sessions = len(live) or 1  # this one, even before it is listed
         menu = self.query_one("#security-menu", OptionList)
         for option in self._options():
             assert option.id is not None

@@ -188,8 +188,11 @@ class PasswordScreen(PortalScreen):
         reason = get_translator(member.language).gettext(
             "Your password was changed from another session: please log in again."
         )
-        closed = portal.services.sessions.close_member_sessions(
-            member.id, except_session=portal.session.session_id, reason=reason
+        closed = await portal.call(
+            portal.services.sessions.close_member_sessions,
+            member.id,
+            except_session=portal.session.session_id,
+            reason=reason,
         )
         await portal.call(account.record_sessions_closed, member, closed, cause="password_changed")
         text = _("Password changed.")

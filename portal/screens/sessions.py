@@ -1,7 +1,8 @@
 """Active sessions in My Account: where I am logged in, and closing the others.
 
-The list comes from the process's session directory (``services.sessions``); closing
-happens on the event loop (it ends SSH channels) and is then audited in a worker.
+The list comes from the session directory (``services.sessions``), which knows the
+sessions of every server process; it is read and asked to close sessions from a
+database worker, then the closing is audited.
 """
 
 from __future__ import annotations
@@ -70,9 +71,14 @@ class SessionsScreen(PortalScreen):
 
     def action_refresh_list(self) -> None:
         """Read the live sessions again."""
+        self.load_sessions()
+
+    @work(exclusive=True, group="sessions-list")
+    async def load_sessions(self) -> None:
+        """Read the member's sessions in every server process (in a database worker)."""
         portal = self.portal
         mine = portal.session.session_id
-        sessions = portal.services.sessions.list_for(portal.member.id)
+        sessions = await portal.call(portal.services.sessions.list_for, portal.member.id)
         own = next((s for s in sessions if s.session_id == mine), None)
         self._others = [
             s for s in sessions if s.session_id != mine and s.session_id not in self._closing_ids
@@ -129,8 +135,11 @@ class SessionsScreen(PortalScreen):
             "This session was closed from another of your sessions."
         )
         self._closing_ids.update(s.session_id for s in self._others)
-        closed = portal.services.sessions.close_member_sessions(
-            member.id, except_session=portal.session.session_id, reason=reason
+        closed = await portal.call(
+            portal.services.sessions.close_member_sessions,
+            member.id,
+            except_session=portal.session.session_id,
+            reason=reason,
         )
         await portal.call(account.record_sessions_closed, member, closed, cause="member_request")
         self.notify(ngettext("{n} session closed.", "{n} sessions closed.", closed))

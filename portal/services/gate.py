@@ -471,6 +471,7 @@ def deactivate_member(
         )
     t = get_translator(target.language)
     ended = sessions.close_member_sessions(
+        db,
         target.id,
         reason=t.gettext(
             "Your account has been deactivated. Contact your CSE if this is a mistake."

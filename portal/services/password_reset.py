@@ -187,5 +187,5 @@ def complete_reset(
     if sessions is not None:
         t = get_translator(member.language)
         sessions.close_member_sessions(
-            member.id, reason=t.gettext("Your password was reset: please sign in again.")
+            db, member.id, reason=t.gettext("Your password was reset: please sign in again.")
         )

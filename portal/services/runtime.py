@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlite_utils import Database
+
 from portal.config import Settings
+from portal.data import live_sessions
 from portal.data.db import Store, connect, migrate
 from portal.services import demo
 from portal.services.crypto import SecretBox, load_or_create_box
@@ -34,29 +38,51 @@ class SessionInfo:
 
 
 class SessionDirectory(Protocol):
-    """The live sessions of this process (implemented by the SSH server)."""
+    """The live sessions of every server process (implemented by the SSH server).
 
-    def list_for(self, member_id: int) -> list[SessionInfo]:
+    Called from database worker threads with their connection, like services.
+    """
+
+    def list_for(self, db: Database, member_id: int) -> list[SessionInfo]:
         """Live sessions of one member."""
         ...
 
     def close_member_sessions(
-        self, member_id: int, *, except_session: str | None = None, reason: str | None = None
+        self,
+        db: Database,
+        member_id: int,
+        *,
+        except_session: str | None = None,
+        reason: str | None = None,
     ) -> int:
         """End a member's sessions (all, or all but one); returns how many were ended."""
         ...
 
 
-class NoSessions:
-    """Directory used without an SSH server (CLI, tests): no live sessions."""
+class StoredSessions:
+    """The directory without a server in this process (the CLI): what the database knows.
 
-    def list_for(self, member_id: int) -> list[SessionInfo]:
-        return []
+    Ending sessions records a request that every running server process acts on.
+    """
+
+    def list_for(self, db: Database, member_id: int) -> list[SessionInfo]:
+        return [
+            SessionInfo(row.session_id, member_id, row.ip, row.started_at, row.last_activity)
+            for row in live_sessions.sessions_of(db, member_id)
+        ]
 
     def close_member_sessions(
-        self, member_id: int, *, except_session: str | None = None, reason: str | None = None
+        self,
+        db: Database,
+        member_id: int,
+        *,
+        except_session: str | None = None,
+        reason: str | None = None,
     ) -> int:
-        return 0
+        _request, ended = live_sessions.request_end(
+            db, member_id, except_session=except_session, reason=reason, at=time.time()
+        )
+        return ended
 
 
 @dataclass
@@ -67,7 +93,7 @@ class Services:
     store: Store
     secrets: SecretBox
     """Encrypts secrets stored in the database (key file outside it)."""
-    sessions: SessionDirectory = field(default_factory=NoSessions)
+    sessions: SessionDirectory = field(default_factory=StoredSessions)
     """Live sessions; the SSH server installs its registry here."""
     extras: dict[str, Any] = field(default_factory=dict)
     """Feature services registered at start (notifier, payment provider, ...)."""

@@ -35,6 +35,11 @@ import time
 
 log = logging.getLogger(__name__)
 
+_running = 0
+"""Policies started in this process (tests run several servers in one)."""
+_saved_thresholds: tuple[int, int, int] | None = None
+"""CPython's collection thresholds before the first policy started."""
+
 
 class GcPolicy:
     """Decides when the process freezes long-lived objects and reclaims old cycles."""
@@ -60,7 +65,6 @@ class GcPolicy:
         self.last_reclaim = time.monotonic()
         self._freeze_handle: asyncio.TimerHandle | None = None
         self.active = False
-        self._thresholds: tuple[int, int, int] | None = None
 
     def start(self) -> None:
         """Freeze what start-up created (modules, caches): it lives as long as the process.
@@ -71,8 +75,11 @@ class GcPolicy:
         self.active = True
         gc.collect()
         gc.freeze()
-        self._thresholds = gc.get_threshold()
-        gc.set_threshold(self._thresholds[0], self._thresholds[1], 2**30)
+        global _running, _saved_thresholds
+        if _running == 0:
+            _saved_thresholds = gc.get_threshold()
+            gc.set_threshold(_saved_thresholds[0], _saved_thresholds[1], 2**30)
+        _running += 1
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -108,8 +115,10 @@ class GcPolicy:
             self._ticker = None
         if self.active:
             self.active = False
-            if self._thresholds is not None:
-                gc.set_threshold(*self._thresholds)
+            global _running
+            _running -= 1
+            if _running == 0 and _saved_thresholds is not None:
+                gc.set_threshold(*_saved_thresholds)
             gc.unfreeze()
             gc.collect()
 

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import asyncssh
+from sqlite_utils import Database
 
 from portal.config import Settings
+from portal.data import live_sessions
+from portal.data.db import Store
 from portal.i18n import get_translator
 from portal.services import gate
 from portal.services.gate import GatePolicy
@@ -63,11 +66,17 @@ TOO_MANY = (
 
 @dataclass
 class SessionRegistry:
-    """Live connections and sessions of this process (for caps, sweeps and closing).
+    """Live connections and sessions of this process (for caps, sweeps and closing), and
+    this process's part of the session directory shared by every worker.
 
-    Its methods touch asyncssh channels and Textual apps, which belong to the event loop.
-    ``list_for`` and ``close_member_sessions`` may also be called from a database worker
-    thread (a service deactivating an account, say): they then hop onto the loop and wait.
+    Its in-memory state touches asyncssh channels and Textual apps, which belong to the
+    event loop. The directory methods (``list_for``, ``close_member_sessions``) take a
+    database connection and run in a database worker thread (a service deactivating an
+    account, a screen's worker); they hop onto the loop for the local part and wait.
+
+    With ``serve --workers N`` a member's sessions may live in another process: ``sync``
+    (about once a second) writes this process's sessions to the database and ends the
+    local sessions that another process asked to end.
     """
 
     settings: Settings
@@ -77,26 +86,50 @@ class SessionRegistry:
     """When to freeze long-lived objects and reclaim closed sessions (see gcpolicy)."""
     loop: asyncio.AbstractEventLoop | None = None
     """The server's event loop (set when it starts)."""
+    worker: str = field(default_factory=live_sessions.worker_name)
+    """This process in ``live_sessions``."""
+    last_end_request: int = 0
+    """The latest end request this process has seen (set at start, then by ``sync``)."""
+    _opened: dict[str, live_sessions.LiveSession] = field(default_factory=dict)
+    _closed: set[str] = field(default_factory=set)
+    _own_requests: set[int] = field(default_factory=set)
+    _activity_written: dict[str, float] = field(default_factory=dict)
+    _activity_synced_at: float = 0.0
+    _sync_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def connection_count(self) -> int:
         """Open connections."""
         return sum(self.connections_by_ip.values())
 
+    def share(self, cap: int) -> int:
+        """This process's part of a cap shared by the workers (each applies its own)."""
+        return max(1, -(-cap // max(1, self.settings.workers)))
+
     def over_cap(self, ip: str) -> bool:
         """True when one more connection from ``ip`` would pass a cap."""
-        return (
-            self.connection_count > self.settings.max_sessions
-            or self.connections_by_ip[ip] > self.settings.max_sessions_per_ip
-        )
+        return self.connection_count > self.share(
+            self.settings.max_sessions
+        ) or self.connections_by_ip[ip] > self.share(self.settings.max_sessions_per_ip)
 
     def session_opened(self, session: PortalSession) -> None:
         self.sessions.add(session)
         self.gc.session_opened()
+        offset = time.time() - time.monotonic()
+        self._opened[session.session_id] = live_sessions.LiveSession(
+            session.session_id,
+            self.worker,
+            session.member.id if session.member is not None else None,
+            session.ip or "?",
+            session.started_at + offset,
+            session.last_activity + offset,
+        )
 
     def session_closed(self, session: PortalSession) -> None:
         self.sessions.discard(session)
         self.gc.session_closed(len(self.sessions))
+        if self._opened.pop(session.session_id, None) is None:
+            self._closed.add(session.session_id)  # it was written: remove it at next sync
 
     def sessions_of(self, member_id: int) -> list[PortalSession]:
         """Live sessions of one member (guest sessions belong to nobody)."""
@@ -119,39 +152,113 @@ class SessionRegistry:
 
         return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout=30)
 
-    def list_for(self, member_id: int) -> list[SessionInfo]:
-        """Live sessions of one member, oldest first (SessionDirectory)."""
+    # -- the session directory (called from database worker threads) -------------------
 
-        def collect() -> list[SessionInfo]:
+    def list_for(self, db: Database, member_id: int) -> list[SessionInfo]:
+        """Live sessions of one member in every process, oldest first (SessionDirectory)."""
+
+        def local() -> dict[str, SessionInfo]:
             offset = time.time() - time.monotonic()
-            return sorted(
-                (
-                    SessionInfo(
-                        s.session_id,
-                        member_id,
-                        s.ip,
-                        s.started_at + offset,
-                        s.last_activity + offset,
-                    )
-                    for s in self.sessions_of(member_id)
-                ),
-                key=lambda i: i.started_at,
-            )
+            return {
+                s.session_id: SessionInfo(
+                    s.session_id, member_id, s.ip, s.started_at + offset, s.last_activity + offset
+                )
+                for s in self.sessions_of(member_id)
+            }
 
-        return self._on_loop(collect)
+        mine = self._on_loop(local)
+        others = [
+            SessionInfo(row.session_id, member_id, row.ip, row.started_at, row.last_activity)
+            for row in live_sessions.sessions_of(db, member_id)
+            if row.worker != self.worker  # this process's own rows may lag: memory is exact
+        ]
+        return sorted([*mine.values(), *others], key=lambda i: i.started_at)
 
     def close_member_sessions(
-        self, member_id: int, *, except_session: str | None = None, reason: str | None = None
+        self,
+        db: Database,
+        member_id: int,
+        *,
+        except_session: str | None = None,
+        reason: str | None = None,
     ) -> int:
-        """End a member's sessions, all or all but one (SessionDirectory)."""
+        """End a member's sessions, all or all but one, in every process (SessionDirectory).
 
-        def close() -> int:
-            victims = [s for s in self.sessions_of(member_id) if s.session_id != except_session]
-            for session in victims:
-                session.close(reason)
-            return len(victims)
+        This process's sessions end at once; the others when their process next syncs.
+        """
+        at = time.time()
+        ended = self._on_loop(lambda: self._end_local(member_id, except_session, reason, at))
+        request, elsewhere = live_sessions.request_end(
+            db,
+            member_id,
+            except_session=except_session,
+            reason=reason,
+            at=at,
+            other_than_worker=self.worker,
+        )
+        self._own_requests.add(request)
+        return ended + elsewhere
 
-        return self._on_loop(close)
+    def _end_local(
+        self, member_id: int, except_session: str | None, reason: str | None, before: float
+    ) -> int:
+        offset = time.time() - time.monotonic()
+        victims = [
+            s
+            for s in self.sessions_of(member_id)
+            if s.session_id != except_session and s.started_at + offset <= before
+        ]
+        for session in victims:
+            session.close(reason)
+        return len(victims)
+
+    # -- sharing with the other processes (on the loop) ----------------------------------
+
+    async def sync(self, store: Store, *, activity_every: float = 15.0) -> None:
+        """Write opened and closed sessions (and, now and then, their last activity);
+        end the local sessions other processes asked to end. One round at a time, so a
+        session's row is never deleted before it is written."""
+        async with self._sync_lock:
+            await self._sync(store, activity_every)
+
+    async def _sync(self, store: Store, activity_every: float) -> None:
+        opened = list(self._opened.values())
+        closed = list(self._closed)
+        activity: dict[str, float] = {}
+        now = time.monotonic()
+        if now - self._activity_synced_at >= activity_every:
+            self._activity_synced_at = now
+            offset = time.time() - now
+            for s in self.sessions:
+                if s.session_id not in self._opened and (
+                    self._activity_written.get(s.session_id) != s.last_activity
+                ):
+                    activity[s.session_id] = s.last_activity + offset
+                    self._activity_written[s.session_id] = s.last_activity
+        for sid in closed:
+            self._activity_written.pop(sid, None)
+        if opened or closed or activity:
+            self._opened.clear()
+            self._closed.clear()
+            try:
+                await store.run(live_sessions.sync_worker, self.worker, opened, closed, activity)
+            except Exception:
+                log.exception("could not record live sessions; will retry")
+                for row in opened:
+                    self._opened.setdefault(row.session_id, row)
+                self._closed.update(closed)
+                return
+        requests = await store.run(live_sessions.end_requests_after, self.last_end_request)
+        for request in requests:
+            self.last_end_request = request.id
+            if request.id in self._own_requests:
+                self._own_requests.discard(request.id)
+                continue
+            ended = self._end_local(
+                request.member_id, request.except_session, request.reason, request.requested_at
+            )
+            if ended:
+                log.info("ended %d session(s) of member %s on request", ended, request.member_id)
 
     def sweep(self, now: float | None = None) -> int:
         """Close sessions idle or older than allowed; returns how many were closed."""
@@ -271,7 +378,8 @@ class PortalSSHServer(asyncssh.SSHServer):
             )
 
     def session_requested(self) -> Any:
-        if len(self.runtime.registry.sessions) >= self.runtime.settings.max_sessions:
+        registry = self.runtime.registry
+        if len(registry.sessions) >= registry.share(self.runtime.settings.max_sessions):
             return False
         if self.guest:
             return PortalSession(self.runtime, None, self.ip)
@@ -316,6 +424,9 @@ class PortalServer:
         services.sessions = self.runtime.registry
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._syncer: asyncio.Task[None] | None = None
+        self.sync_interval = 1.0
+        """How often this process shares its sessions and reads end requests (seconds)."""
         self.mailer: Mailer | None = None  # outbox delivery, started with the server
 
     @property
@@ -351,8 +462,11 @@ class PortalServer:
             keepalive_interval=60,
             reuse_port=reuse_port,
         )
+        registry = self.runtime.registry
+        registry.last_end_request = await self.services.store.run(live_sessions.last_end_request_id)
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
-        self.runtime.registry.gc.start()
+        self._syncer = asyncio.get_running_loop().create_task(self._sync_forever())
+        registry.gc.start()
         await self.mailer.start()
 
     async def _sweep_forever(self) -> None:
@@ -361,10 +475,20 @@ class PortalServer:
             await asyncio.sleep(interval)
             self.runtime.registry.sweep()
 
+    async def _sync_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.sync_interval)
+            try:
+                await self.runtime.registry.sync(self.services.store)
+            except Exception:  # the database may be busy: the next round retries
+                log.exception("session sync failed")
+
     async def close(self) -> None:
         """Stop listening, end every session and wait for their apps to finish."""
         if self._sweeper is not None:
             self._sweeper.cancel()
+        if self._syncer is not None:
+            self._syncer.cancel()
         self.runtime.registry.gc.stop()
         if self._acceptor is not None:
             self._acceptor.close()
@@ -376,5 +500,9 @@ class PortalServer:
             session.close()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        registry = self.runtime.registry
+        registry._opened.clear()
+        registry._closed.clear()
+        await self.services.store.run(live_sessions.forget_worker, registry.worker)
         if self.mailer is not None:  # last: sessions may have queued mail while closing
             await self.mailer.stop()

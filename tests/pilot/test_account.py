@@ -54,11 +54,16 @@ class FakeSessions:
         ]
         self.calls: list[tuple[int, str | None, str | None]] = []
 
-    def list_for(self, member_id: int) -> list[SessionInfo]:
+    def list_for(self, db: object, member_id: int) -> list[SessionInfo]:
         return [s for s in self.sessions if s.member_id == member_id]
 
     def close_member_sessions(
-        self, member_id: int, *, except_session: str | None = None, reason: str | None = None
+        self,
+        db: object,
+        member_id: int,
+        *,
+        except_session: str | None = None,
+        reason: str | None = None,
     ) -> int:
         self.calls.append((member_id, except_session, reason))
         victims = [

@@ -201,11 +201,16 @@ class FakeSessions:
     def __init__(self) -> None:
         self.closed: list[tuple[int, str | None]] = []
 
-    def list_for(self, member_id: int) -> list[SessionInfo]:
+    def list_for(self, db: Database, member_id: int) -> list[SessionInfo]:
         return []
 
     def close_member_sessions(
-        self, member_id: int, *, except_session: str | None = None, reason: str | None = None
+        self,
+        db: Database,
+        member_id: int,
+        *,
+        except_session: str | None = None,
+        reason: str | None = None,
     ) -> int:
         self.closed.append((member_id, reason))
         return 1

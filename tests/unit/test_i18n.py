@@ -74,3 +74,33 @@ def test_no_message_is_translated_two_ways() -> None:
                     )
                 seen.setdefault(msgid, (po.name, text))
     assert conflicts == [], "\n".join(conflicts)
+
+
+def test_every_key_description_in_a_footer_has_a_french_translation() -> None:
+    """Binding descriptions are English class attributes the footer translates when it
+    draws them: the extraction above does not see them."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
+    import portal
+
+    catalog = _catalog("fr")
+    missing = set()
+    for info in pkgutil.walk_packages(portal.__path__, "portal."):
+        module = importlib.import_module(info.name)
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            if not issubclass(cls, DOMNode) or not cls.__module__.startswith("portal."):
+                continue
+            for binding in cls.__dict__.get("BINDINGS", []):
+                if (
+                    isinstance(binding, Binding)
+                    and binding.show
+                    and binding.description
+                    and binding.description not in catalog
+                ):
+                    missing.add(f"{cls.__module__}.{cls.__name__}: {binding.description!r}")
+    assert sorted(missing) == [], "untranslated key descriptions:\n" + "\n".join(sorted(missing))

@@ -53,9 +53,9 @@ class ManageAllocationsScreen(PortalScreen):
 
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "New allocation", id="allocations.new"),
-        Binding("r", "renew", "Yearly renewal", id="allocations.renew"),
-        Binding("u", "rules", "Subsidy rules", id="allocations.rules"),
+        Binding("n", "new", "Allocate", id="allocations.new"),
+        Binding("r", "renew", "Renew", id="allocations.renew"),
+        Binding("u", "rules", "Rules", id="allocations.rules"),
     ]
 
     class Loaded(Message):

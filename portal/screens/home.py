@@ -6,6 +6,7 @@ grouped under their own heading for managers; digits open a section directly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on
@@ -27,8 +28,10 @@ MANAGEMENT_ROLES = ("manager", "admin")
 class SectionMenu(OptionList):
     """The menu; it owns Enter so keys typed ahead (End, then Enter) apply in order.
 
-    Moving the highlight repaints the two lines that changed, not the whole list:
-    every session shares one event loop, so each keystroke's render cost is paid by all.
+    Every session shares one event loop, so each keystroke's render cost is paid by all:
+    moving the highlight repaints the two lines that changed, not the whole list, and
+    calls ``explain`` at once with the new option's id (rather than through the bubbling
+    ``OptionHighlighted`` message), so that the help text is part of the same frame.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -37,10 +40,18 @@ class SectionMenu(OptionList):
 
     highlighted: reactive[int | None] = reactive(None, repaint=False)
 
+    def __init__(
+        self, *options: Option | None, explain: Callable[[str | None], None], id: str
+    ) -> None:
+        super().__init__(*options, id=id)
+        self._explain = explain
+
     def _watch_highlighted(self, old: int | None, new: int | None) -> None:
         # Runs before OptionList.watch_highlighted (Textual calls private watchers first).
         self._repaint_option(old)
         self._repaint_option(new)
+        if new is not None and self.is_mounted and not self.options[new].disabled:
+            self._explain(self.options[new].id)
 
     def _repaint_option(self, index: int | None) -> None:
         """Mark the lines of one option dirty (content coordinates)."""
@@ -115,7 +126,7 @@ class HomeScreen(PortalScreen):
                         options.append(Option(f"{key}{_(section.label)}", id=section.id))
                 options.append(None)
                 options.append(Option(f"  {_('Log out')}", id="logout"))
-                yield SectionMenu(*options, id="menu")
+                yield SectionMenu(*options, explain=self.explain, id="menu")
                 # The frame is drawn by the container, which a new help text leaves as
                 # it is: only the text's lines are repainted (measured: 1.3 ms a key).
                 with Vertical(id="menu-help-frame"):
@@ -125,13 +136,13 @@ class HomeScreen(PortalScreen):
         menu = self.query_one("#menu", OptionList)
         menu.focus()
         menu.highlighted = 0
+        self.explain(menu.get_option_at_index(0).id)  # already 0: no watcher ran
 
-    @on(OptionList.OptionHighlighted, "#menu")
-    def explain(self, event: OptionList.OptionHighlighted) -> None:
+    def explain(self, option_id: str | None) -> None:
         """Show what the highlighted section is for."""
         help_text = _("End this session")
         for section in self.ordered_sections():
-            if section.id == event.option.id:
+            if section.id == option_id:
                 help_text = _(section.help)
         # The panel's size is fixed by the layout: repaint it without a full re-layout,
         # which measured as 40% of a keystroke's cost with many sessions.

@@ -73,3 +73,57 @@ async def test_moving_the_highlight_repaints_what_a_full_repaint_would(app_for) 
             menu.refresh()
             await pilot.pause()
             assert app.export_screenshot() == partial, keys
+
+
+async def test_moving_in_the_benefits_table_needs_no_layout(app_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The detail panel's size is fixed by the layout: a new text is only repainted, so
+    the frame is drawn at once (a layout pass would wait for the timer, and cost more)."""
+    monkeypatch.setattr(pacing, "FRAME_PERIOD", 0.0)
+    app = app_for("alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")  # Mes avantages
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "BenefitsScreen" and isinstance(screen, PromptFrames)
+        layouts = 0
+        lay_out = screen._refresh_layout
+
+        def counted(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            nonlocal layouts
+            layouts += 1
+            lay_out(*args, **kwargs)
+
+        screen._refresh_layout = counted  # type: ignore[method-assign]
+        before = screen.prompt_frames
+        await pilot.press("down")
+        await pilot.pause()
+        assert screen.prompt_frames > before
+        assert layouts == 0
+        panel = str(screen.query_one("#benefits-detail").render())
+        assert "Subvention loisirs 2026" in panel
+
+
+async def test_the_help_panel_follows_the_highlight_in_the_same_frame(app_for) -> None:  # type: ignore[no-untyped-def]
+    """The help text changes with the highlight, in one frame: the bench's keystroke
+    latency is the time to the complete screen, not to the first half of it."""
+    app = app_for("alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PromptFrames)
+        help_panel = screen.query_one("#menu-help")
+        assert "mot de passe" in str(help_panel.render())  # Mon compte, from the start
+        frames = 0
+        draw = screen._on_timer_update
+
+        def counted() -> None:
+            nonlocal frames
+            frames += 1
+            draw()
+
+        screen._on_timer_update = counted  # type: ignore[method-assign]
+        await pilot.press("down")
+        await pilot.pause()
+        assert "adresse" in str(help_panel.render())  # Mes coordonnées & préférences
+        assert frames == 1

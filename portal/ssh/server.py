@@ -21,7 +21,7 @@ from portal.config import Settings
 from portal.data import live_sessions
 from portal.data.db import Store
 from portal.i18n import get_translator
-from portal.services import gate
+from portal.services import gate, wallet
 from portal.services.gate import GatePolicy
 from portal.services.mailer import Mailer
 from portal.services.runtime import Services, SessionInfo
@@ -425,6 +425,9 @@ class PortalServer:
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
+        self._keeper: asyncio.Task[None] | None = None
+        self.housekeeping_interval = 3600.0
+        """How often calendar work (lapsing allocations) runs, after once at start."""
         self.sync_interval = 1.0
         """How often this process shares its sessions and reads end requests (seconds)."""
         self.mailer: Mailer | None = None  # outbox delivery, started with the server
@@ -464,8 +467,10 @@ class PortalServer:
         )
         registry = self.runtime.registry
         registry.last_end_request = await self.services.store.run(live_sessions.last_end_request_id)
+        await self._housekeeping()
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
         self._syncer = asyncio.get_running_loop().create_task(self._sync_forever())
+        self._keeper = asyncio.get_running_loop().create_task(self._housekeeping_forever())
         registry.gc.start()
         await self.mailer.start()
 
@@ -474,6 +479,22 @@ class PortalServer:
         while True:
             await asyncio.sleep(interval)
             self.runtime.registry.sweep()
+
+    async def _housekeeping(self) -> None:
+        """Work the calendar asks for: allocations whose period ended lapse (their
+        ledger says so; they could not be spent anyway). Idempotent, any worker may."""
+        try:
+            lapsed = await self.services.store.run(wallet.lapse_expired)
+        except Exception:  # the database may be busy: the next round retries
+            log.exception("housekeeping failed")
+            return
+        if lapsed:
+            log.info("%d allocation(s) lapsed at the end of their period", lapsed)
+
+    async def _housekeeping_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.housekeeping_interval)
+            await self._housekeeping()
 
     async def _sync_forever(self) -> None:
         while True:
@@ -489,6 +510,8 @@ class PortalServer:
             self._sweeper.cancel()
         if self._syncer is not None:
             self._syncer.cancel()
+        if self._keeper is not None:
+            self._keeper.cancel()
         self.runtime.registry.gc.stop()
         if self._acceptor is not None:
             self._acceptor.close()

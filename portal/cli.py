@@ -128,7 +128,7 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Reset the demo data."""
-    from portal.data.db import connect, migrate
+    from portal.data.db import migrate
 
     init_database(settings, with_demo=False)
     db = connect(settings.db_path)

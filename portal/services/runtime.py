@@ -59,6 +59,17 @@ class SessionDirectory(Protocol):
         ...
 
 
+def stored_session_infos(
+    db: Database, member_id: int, *, other_than_worker: str | None = None
+) -> list[SessionInfo]:
+    """A member's sessions as the database lists them (of every process but one)."""
+    return [
+        SessionInfo(row.session_id, member_id, row.ip, row.started_at, row.last_activity)
+        for row in live_sessions.sessions_of(db, member_id)
+        if row.worker != other_than_worker
+    ]
+
+
 class StoredSessions:
     """The directory without a server in this process (the CLI): what the database knows.
 
@@ -66,10 +77,7 @@ class StoredSessions:
     """
 
     def list_for(self, db: Database, member_id: int) -> list[SessionInfo]:
-        return [
-            SessionInfo(row.session_id, member_id, row.ip, row.started_at, row.last_activity)
-            for row in live_sessions.sessions_of(db, member_id)
-        ]
+        return stored_session_infos(db, member_id)
 
     def close_member_sessions(
         self,

@@ -24,7 +24,7 @@ from portal.i18n import get_translator
 from portal.services import gate, wallet
 from portal.services.gate import GatePolicy
 from portal.services.mailer import Mailer
-from portal.services.runtime import Services, SessionInfo
+from portal.services.runtime import Services, SessionInfo, stored_session_infos
 from portal.ssh.auth import Gatekeeper, install_key_hook
 from portal.ssh.gcpolicy import GcPolicy
 from portal.ssh.hostkey import load_or_create_host_key
@@ -32,6 +32,12 @@ from portal.ssh.session import PortalSession
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+def wall_clock(stamp: float) -> float:
+    """Unix time of a ``time.monotonic()`` stamp (sessions keep monotonic ones)."""
+    return stamp + time.time() - time.monotonic()
+
 
 # Modern algorithms only: no SHA-1 key exchange or MAC (Terrapin is fixed in asyncssh >= 2.14.2).
 KEX_ALGS = [
@@ -115,14 +121,13 @@ class SessionRegistry:
     def session_opened(self, session: PortalSession) -> None:
         self.sessions.add(session)
         self.gc.session_opened()
-        offset = time.time() - time.monotonic()
         self._opened[session.session_id] = live_sessions.LiveSession(
             session.session_id,
             self.worker,
             session.member.id if session.member is not None else None,
             session.ip or "?",
-            session.started_at + offset,
-            session.last_activity + offset,
+            wall_clock(session.started_at),
+            wall_clock(session.last_activity),
         )
 
     def session_closed(self, session: PortalSession) -> None:
@@ -157,22 +162,22 @@ class SessionRegistry:
     def list_for(self, db: Database, member_id: int) -> list[SessionInfo]:
         """Live sessions of one member in every process, oldest first (SessionDirectory)."""
 
-        def local() -> dict[str, SessionInfo]:
-            offset = time.time() - time.monotonic()
-            return {
-                s.session_id: SessionInfo(
-                    s.session_id, member_id, s.ip, s.started_at + offset, s.last_activity + offset
+        def local() -> list[SessionInfo]:
+            return [
+                SessionInfo(
+                    s.session_id,
+                    member_id,
+                    s.ip,
+                    wall_clock(s.started_at),
+                    wall_clock(s.last_activity),
                 )
                 for s in self.sessions_of(member_id)
-            }
+            ]
 
         mine = self._on_loop(local)
-        others = [
-            SessionInfo(row.session_id, member_id, row.ip, row.started_at, row.last_activity)
-            for row in live_sessions.sessions_of(db, member_id)
-            if row.worker != self.worker  # this process's own rows may lag: memory is exact
-        ]
-        return sorted([*mine.values(), *others], key=lambda i: i.started_at)
+        # This process's own rows may lag behind its memory, which is exact.
+        others = stored_session_infos(db, member_id, other_than_worker=self.worker)
+        return sorted([*mine, *others], key=lambda i: i.started_at)
 
     def close_member_sessions(
         self,
@@ -202,11 +207,10 @@ class SessionRegistry:
     def _end_local(
         self, member_id: int, except_session: str | None, reason: str | None, before: float
     ) -> int:
-        offset = time.time() - time.monotonic()
         victims = [
             s
             for s in self.sessions_of(member_id)
-            if s.session_id != except_session and s.started_at + offset <= before
+            if s.session_id != except_session and wall_clock(s.started_at) <= before
         ]
         for session in victims:
             session.close(reason)
@@ -228,12 +232,11 @@ class SessionRegistry:
         now = time.monotonic()
         if now - self._activity_synced_at >= activity_every:
             self._activity_synced_at = now
-            offset = time.time() - now
             for s in self.sessions:
                 if s.session_id not in self._opened and (
                     self._activity_written.get(s.session_id) != s.last_activity
                 ):
-                    activity[s.session_id] = s.last_activity + offset
+                    activity[s.session_id] = wall_clock(s.last_activity)
                     self._activity_written[s.session_id] = s.last_activity
         for sid in closed:
             self._activity_written.pop(sid, None)
@@ -259,6 +262,12 @@ class SessionRegistry:
             )
             if ended:
                 log.info("ended %d session(s) of member %s on request", ended, request.member_id)
+
+    async def forget(self, store: Store) -> None:
+        """This process stops: nothing left to write, and none of its rows stay listed."""
+        self._opened.clear()
+        self._closed.clear()
+        await store.run(live_sessions.forget_worker, self.worker)
 
     def sweep(self, now: float | None = None) -> int:
         """Close sessions idle or older than allowed; returns how many were closed."""
@@ -423,9 +432,7 @@ class PortalServer:
             self.runtime.sleep = sleep
         services.sessions = self.runtime.registry
         self._acceptor: asyncssh.SSHAcceptor | None = None
-        self._sweeper: asyncio.Task[None] | None = None
-        self._syncer: asyncio.Task[None] | None = None
-        self._keeper: asyncio.Task[None] | None = None
+        self._periodic: list[asyncio.Task[None]] = []
         self.housekeeping_interval = 3600.0
         """How often calendar work (lapsing allocations) runs, after once at start."""
         self.sync_interval = 1.0
@@ -467,51 +474,49 @@ class PortalServer:
         )
         registry = self.runtime.registry
         registry.last_end_request = await self.services.store.run(live_sessions.last_end_request_id)
-        await self._housekeeping()
-        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
-        self._syncer = asyncio.get_running_loop().create_task(self._sync_forever())
-        self._keeper = asyncio.get_running_loop().create_task(self._housekeeping_forever())
+        await self._attempt(self._housekeeping)
+        loop = asyncio.get_running_loop()
+        sweep_every = max(0.2, min(30.0, settings.idle_timeout / 4))
+        self._periodic = [
+            loop.create_task(self._every(sweep_every, self._sweep)),
+            loop.create_task(self._every(self.sync_interval, self._sync)),
+            loop.create_task(self._every(self.housekeeping_interval, self._housekeeping)),
+        ]
         registry.gc.start()
         await self.mailer.start()
 
-    async def _sweep_forever(self) -> None:
-        interval = max(0.2, min(30.0, self.settings.idle_timeout / 4))
+    @staticmethod
+    async def _attempt(work: Callable[[], Awaitable[None]]) -> None:
+        """Run ``work``; a failure is logged and the next round retries (the database
+        may be busy)."""
+        try:
+            await work()
+        except Exception:
+            log.exception("%s failed", getattr(work, "__name__", work))
+
+    async def _every(self, interval: float, work: Callable[[], Awaitable[None]]) -> None:
+        """Run ``work`` every ``interval`` seconds."""
         while True:
             await asyncio.sleep(interval)
-            self.runtime.registry.sweep()
+            await self._attempt(work)
+
+    async def _sweep(self) -> None:
+        self.runtime.registry.sweep()
+
+    async def _sync(self) -> None:
+        await self.runtime.registry.sync(self.services.store)
 
     async def _housekeeping(self) -> None:
         """Work the calendar asks for: allocations whose period ended lapse (their
         ledger says so; they could not be spent anyway). Idempotent, any worker may."""
-        try:
-            lapsed = await self.services.store.run(wallet.lapse_expired)
-        except Exception:  # the database may be busy: the next round retries
-            log.exception("housekeeping failed")
-            return
+        lapsed = await self.services.store.run(wallet.lapse_expired)
         if lapsed:
             log.info("%d allocation(s) lapsed at the end of their period", lapsed)
 
-    async def _housekeeping_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.housekeeping_interval)
-            await self._housekeeping()
-
-    async def _sync_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.sync_interval)
-            try:
-                await self.runtime.registry.sync(self.services.store)
-            except Exception:  # the database may be busy: the next round retries
-                log.exception("session sync failed")
-
     async def close(self) -> None:
         """Stop listening, end every session and wait for their apps to finish."""
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-        if self._syncer is not None:
-            self._syncer.cancel()
-        if self._keeper is not None:
-            self._keeper.cancel()
+        for task in self._periodic:
+            task.cancel()
         self.runtime.registry.gc.stop()
         if self._acceptor is not None:
             self._acceptor.close()
@@ -523,9 +528,6 @@ class PortalServer:
             session.close()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        registry = self.runtime.registry
-        registry._opened.clear()
-        registry._closed.clear()
-        await self.services.store.run(live_sessions.forget_worker, registry.worker)
+        await self.runtime.registry.forget(self.services.store)
         if self.mailer is not None:  # last: sessions may have queued mail while closing
             await self.mailer.stop()

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test check lint types bench clean
+.PHONY: serve test check lint imports types bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-check: lint types test
+# Import contracts in pyproject.toml ([tool.importlinter]): screens -> services -> data.
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+check: lint imports types test
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

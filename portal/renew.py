@@ -18,7 +18,7 @@ def cmd_renew(settings: Settings, args: argparse.Namespace) -> int:
     """Renew the allocations of ``args.year`` (all organizations, or ``--organization``)."""
     from portal.data import members as members_data
     from portal.data.db import connect, migrate
-    from portal.services import wallet
+    from portal.services import allocations
     from portal.services.runtime import init_database
 
     init_database(settings, with_demo=False)
@@ -32,7 +32,7 @@ def cmd_renew(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"No organization named {args.organization!r}.")
                 return 1
             organization_id = found[0].id
-        result = wallet.renew(db, args.year, organization_id=organization_id)
+        result = allocations.renew(db, args.year, organization_id=organization_id)
     finally:
         db.conn.close()
     print(

@@ -13,6 +13,8 @@ from portal.app import PortalApp, make_app
 from portal.config import Settings, load_settings
 from portal.data import members as members_data
 from portal.data.db import connect
+from portal.services import clock
+from portal.services.clock import FrozenClock
 from portal.services.runtime import Services, init_database, make_services
 
 
@@ -33,12 +35,17 @@ def fresh_data_dir(data_dir: Path, demo_database: Path) -> None:
     """Make ``data_dir`` a data directory holding a private copy of the demo database."""
     data_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(demo_database, data_dir / "portal.db")
+    documents = demo_database.parent / "credentials"  # demo credential files
+    if documents.is_dir():
+        shutil.copytree(documents, data_dir / "credentials", dirs_exist_ok=True)
 
 
 @pytest.fixture
 def settings(tmp_path: Path, demo_database: Path) -> Settings:
     """Settings pointing at a fresh data directory, with demo data created."""
-    s = load_settings(environ={}, data_dir=tmp_path / "data", port=0, host="127.0.0.1")
+    s = load_settings(
+        environ={}, data_dir=tmp_path / "data", port=0, host="127.0.0.1", public_host="localhost"
+    )
     fresh_data_dir(s.data_dir, demo_database)
     init_database(s)  # applies nothing, seeds nothing: proves the copy is complete
     return s
@@ -70,3 +77,11 @@ def app_for(services: Services, db: Database):  # type: ignore[no-untyped-def]
         return make_app(services, member, ip="127.0.0.1")
 
     return build
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[FrozenClock]:
+    """The services' time, frozen at the real now; a test moves it with ``set``/``advance``."""
+    with clock.use(FrozenClock(clock.now())) as frozen:
+        assert isinstance(frozen, FrozenClock)
+        yield frozen

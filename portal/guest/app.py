@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.widgets import Input
 
 from portal.app import SessionApp, TerminalInfo
 from portal.i18n import LANGUAGES, _, get_translator, use_language
+from portal.screens.guest.menu import GuestMenuScreen
 from portal.services.runtime import Services
 
 log = logging.getLogger(__name__)
@@ -53,8 +55,11 @@ class GuestApp(SessionApp):
         terminal: Any = None,
         terminal_info: TerminalInfo | None = None,
         clock: Callable[[], float] = time.time,
+        driver_class: type[Driver] | None = None,
     ) -> None:
-        super().__init__(services, terminal=terminal, terminal_info=terminal_info)
+        super().__init__(
+            services, terminal=terminal, terminal_info=terminal_info, driver_class=driver_class
+        )
         self.session = session
         self.clock = clock
         """Unix time (tests move it to expire codes without waiting)."""
@@ -68,8 +73,6 @@ class GuestApp(SessionApp):
         use_language(self.language)
 
     def on_mount(self) -> None:
-        from portal.screens.guest.menu import GuestMenuScreen
-
         self.title = _("Portal")
         self.push_screen(GuestMenuScreen())
 
@@ -137,8 +140,14 @@ def make_guest_app(
     terminal: Any = None,
     terminal_info: TerminalInfo | None = None,
     clock: Callable[[], float] = time.time,
+    driver_class: type[Driver] | None = None,
 ) -> GuestApp:
-    """The guest app factory, used by the SSH server and the tests."""
+    """The guest app factory, used by the SSH server (with its driver) and the tests."""
     return GuestApp(
-        services, GuestContext(ip=ip), terminal=terminal, terminal_info=terminal_info, clock=clock
+        services,
+        GuestContext(ip=ip),
+        terminal=terminal,
+        terminal_info=terminal_info,
+        clock=clock,
+        driver_class=driver_class,
     )

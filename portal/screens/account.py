@@ -27,6 +27,10 @@ from textual.widgets.option_list import Option
 
 from portal.i18n import LANGUAGES, _, ngettext
 from portal.screens.base import PortalScreen
+from portal.screens.security_password import PasswordScreen
+from portal.screens.sessions import SessionsScreen
+from portal.screens.ssh_keys import SshKeysScreen
+from portal.screens.twofactor import TwoFactorScreen
 from portal.services import account
 from portal.services.account import SecuritySummary
 from portal.widgets.toggles import RadioButton
@@ -135,19 +139,11 @@ class AccountScreen(PortalScreen):
 
 
 def _make(what: str) -> Screen[None]:
-    """Import a security screen when it is opened (keeps the start of a session light)."""
+    """The security screen for one of the account page's entries."""
     if what == "password":
-        from portal.screens.security_password import PasswordScreen
-
         return PasswordScreen()
     if what == "twofactor":
-        from portal.screens.twofactor import TwoFactorScreen
-
         return TwoFactorScreen()
     if what == "keys":
-        from portal.screens.ssh_keys import SshKeysScreen
-
         return SshKeysScreen()
-    from portal.screens.sessions import SessionsScreen
-
     return SessionsScreen()

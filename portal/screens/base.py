@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -10,11 +10,9 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from portal.i18n import _
-from portal.screens.pacing import PromptFrames
+from portal.screens.context import MemberPortal
 from portal.widgets.footer import PortalFooter
-
-if TYPE_CHECKING:
-    from portal.app import PortalApp
+from portal.widgets.pacing import PromptFrames
 
 
 class TitleBar(Horizontal):
@@ -73,9 +71,9 @@ class PortalScreen(FramedScreen):
     """Base of member screens: ``escape`` goes back, the footer lists every key."""
 
     @property
-    def portal(self) -> PortalApp:
-        """The session's app, typed."""
-        return cast("PortalApp", self.app)
+    def portal(self) -> MemberPortal:
+        """The session's app, typed by what screens may use of it (see ``context``)."""
+        return cast(MemberPortal, self.app)
 
     def who(self) -> str:
         member = self.portal.member

@@ -7,8 +7,6 @@ screen shows (it lives in the database, so it is the same in every session).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -18,17 +16,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from portal.i18n import _, money
 from portal.screens.base import PortalScreen
-from portal.screens.shop import clip, discount_text, right
+from portal.screens.checkout import CheckoutScreen
+from portal.screens.context import OpenSection
 from portal.services import basket as basket_service
 from portal.services.basket import Basket, BasketLine
 from portal.services.catalog import ShopError
+from portal.widgets.format import clip, discount_text, right
+from portal.widgets.table import DataTable
 
-CHECKOUT_MODULE = "portal.screens.checkout"
-"""Checkout screen module (built by the checkout feature); imported when ``c`` is pressed."""
 _FIXED_WIDTHS = {"amount": 10, "quantity": 4, "discount": 8, "price": 11}
 
 
@@ -215,18 +214,12 @@ class BasketScreen(PortalScreen):
         if basket.has_unavailable:
             self._say(_("Some offers are no longer available: remove them to order."), error=True)
             return
-        if importlib.util.find_spec(CHECKOUT_MODULE) is None:
-            self._say(_("Checkout is not open yet."), error=True)
-            return
-        screen = importlib.import_module(CHECKOUT_MODULE).CheckoutScreen()
-        self.app.push_screen(screen)
+        self.app.push_screen(CheckoutScreen())
 
     def action_shop(self) -> None:
-        """Back to the shop (the one below, or a new one from the home menu)."""
-        from portal.screens.shop import ShopScreen
+        """Back to the shop (the one below, or a new one from the home menu).
 
-        stack = self.app.screen_stack
-        if len(stack) >= 2 and isinstance(stack[-2], ShopScreen):
-            self.app.pop_screen()
-        else:
-            self.app.push_screen(ShopScreen())
+        The shop opens the basket, so the basket asks the app for the shop section
+        rather than importing the shop's screen (see ``context.OpenSection``).
+        """
+        self.app.post_message(OpenSection("shop"))

@@ -15,15 +15,20 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from portal.i18n import N_, _, money
 from portal.screens.base import PortalScreen
-from portal.screens.pacing import PromptModalScreen
-from portal.services import catalog, wallet
-from portal.services.wallet import KIND_LABELS, LISTED_EVENTS, BenefitSummary, LedgerEntry
+from portal.screens.offer import OfferScreen
+from portal.services import benefits as benefits_service
+from portal.services import catalog, subsidies
+from portal.services.benefits import KIND_LABELS, BenefitSummary, LedgerEntry
+from portal.services.urssaf import LISTED_EVENTS
 from portal.widgets.footer import PortalFooter
+from portal.widgets.format import when_text
+from portal.widgets.pacing import PromptModalScreen
+from portal.widgets.table import DataTable
 
 ENTRY_LABELS = {
     "grant": N_("Credit"),
@@ -125,7 +130,7 @@ class BenefitsScreen(PortalScreen):
     @work(exclusive=True, group="benefits")
     async def load(self) -> None:
         """Read the member's benefits."""
-        benefits = await self.portal.call(wallet.list_benefits, self.portal.member)
+        benefits = await self.portal.call(benefits_service.list_benefits, self.portal.member)
         self.post_message(self.Loaded(benefits))
 
     @on(Loaded)
@@ -177,7 +182,7 @@ class BenefitsScreen(PortalScreen):
         t = self.portal.translator()
         lines = [f"{b.label} · {_(KIND_LABELS.get(b.kind, b.kind))}"]
         if b.rule is not None:
-            text = wallet.describe_rule(b.rule, t, b.quotient_familial)
+            text = subsidies.describe_rule(b.rule, t, b.quotient_familial)
             if b.rule.brackets and b.quotient_familial is not None:
                 text += " " + _("(your quotient familial: {qf})", qf=b.quotient_familial)
             lines.append(text)
@@ -224,10 +229,8 @@ class BenefitsScreen(PortalScreen):
     async def show_history(self, benefit: BenefitSummary) -> None:
         """Read the ledger of one benefit and show it in the panel."""
         entries: list[LedgerEntry] = await self.portal.call(
-            wallet.benefit_history, self.portal.member, benefit.allocation_id
+            benefits_service.benefit_history, self.portal.member, benefit.allocation_id
         )
-        from portal.screens.order_detail import when_text
-
         lines = [_("History of {label}", label=benefit.label)]
         for e in entries:
             text = f"{when_text(e.at)}  {_(ENTRY_LABELS[e.entry])}  {money(e.amount_cents)}"
@@ -253,7 +256,7 @@ class BenefitsScreen(PortalScreen):
     @work(exclusive=True, group="benefits-panel")
     async def show_offers(self, benefit: BenefitSummary) -> None:
         """Read the eligible offers and show them in a dialog."""
-        offers = await self.portal.call(wallet.eligible_offers, self.portal.member, benefit)
+        offers = await self.portal.call(catalog.eligible_offers, self.portal.member, benefit)
         title = _("Offers for {label}", label=benefit.label)
         self.app.push_screen(OffersDialog(title, offers), self._open_offer)
 
@@ -264,8 +267,6 @@ class BenefitsScreen(PortalScreen):
     @work(exclusive=True, group="benefits-panel")
     async def open_offer(self, offer_id: int) -> None:
         """Open the shop's sheet of an offer."""
-        from portal.screens.offer import OfferScreen
-
         sheet = await self.portal.call(catalog.get_offer_sheet, self.portal.member, offer_id)
         if sheet is not None:
             self.app.push_screen(OfferScreen(sheet))

@@ -19,10 +19,11 @@ from textual.widgets import Input, Label, Select, Static
 
 from portal.i18n import Translator, _, money, ngettext
 from portal.screens.base import PortalScreen
-from portal.screens.shop import basket_summary, category_name, kind_label, percent
+from portal.screens.basket import BasketScreen
 from portal.services import basket as basket_service
-from portal.services import wallet
+from portal.services import benefits, subsidies
 from portal.services.basket import Basket, parse_amount, parse_quantity
+from portal.services.benefits import BenefitSummary
 from portal.services.catalog import (
     OfferSheet,
     ShopError,
@@ -31,7 +32,7 @@ from portal.services.catalog import (
     fold,
     price_line,
 )
-from portal.services.wallet import BenefitSummary
+from portal.widgets.format import basket_summary, category_name, kind_label, percent
 
 
 def benefit_text(
@@ -40,12 +41,12 @@ def benefit_text(
     """One line for a benefit that applies: what it gives here, and what is left of it.
 
     Args:
-        benefit: From ``wallet.applicable_benefits``.
+        benefit: From ``spending.applicable_benefits``.
         translator: The session's translator (for the wallet's rule sentence).
         unit_price_cents: The offer's member price when it is fixed (a subsidy then shows
             what it takes off each item); None for e-cards, whose price follows the amount.
     """
-    kind = translator.gettext(wallet.KIND_LABELS.get(benefit.kind, benefit.kind))
+    kind = translator.gettext(benefits.KIND_LABELS.get(benefit.kind, benefit.kind))
     # Labels often already name their kind ("Subvention cinéma 2026"): no need to repeat it.
     name = benefit.label if fold(kind) in fold(benefit.label) else f"{kind} · {benefit.label}"
     left = _("{amount} left", amount=money(benefit.remaining_cents))
@@ -58,7 +59,7 @@ def benefit_text(
             left=left,
         )
     else:
-        terms = wallet.describe_rule(benefit.rule, translator, benefit.quotient_familial)
+        terms = subsidies.describe_rule(benefit.rule, translator, benefit.quotient_familial)
         details = f"{terms} ({left})"
     return _("{benefit}: {details}", benefit=name, details=details)
 
@@ -200,9 +201,9 @@ class OfferScreen(PortalScreen):
                 else _("By post, free delivery")
             )
         elif offer.kind == "eticket":
-            delivery = _("Electronic ticket, in My e-tickets once paid")
+            delivery = _("Electronic ticket, in My e-tickets & e-cards a few hours after payment")
         else:
-            delivery = _("Electronic card, in My e-cards once paid")
+            delivery = _("Electronic card, in My e-tickets & e-cards a few hours after payment")
         lines.append(self._fact(_("Delivery:"), delivery))
         if offer.conditions:
             lines.append(self._fact(_("Terms:"), offer.conditions))
@@ -319,6 +320,4 @@ class OfferScreen(PortalScreen):
 
     def action_basket(self) -> None:
         """Open the basket."""
-        from portal.screens.basket import BasketScreen
-
         self.app.push_screen(BasketScreen())

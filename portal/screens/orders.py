@@ -9,13 +9,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from portal.i18n import _, money
 from portal.screens.base import PortalScreen
-from portal.screens.order_detail import OrderDetailScreen, status_text, when_text
+from portal.screens.order_detail import OrderDetailScreen
 from portal.services import orders as orders_service
 from portal.services.orders import OrderSummary
+from portal.widgets.format import status_text, when_text
+from portal.widgets.table import DataTable
 
 PAGE = 50
 """Orders read at a time."""

@@ -14,13 +14,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from portal.i18n import _, current, get_translator, ngettext
 from portal.screens.base import PortalScreen
-from portal.screens.security_dialogs import ConfirmDialog
 from portal.services import account
 from portal.services.runtime import SessionInfo
+from portal.widgets.dialogs import ConfirmDialog
+from portal.widgets.table import DataTable
 
 
 def _when(stamp: float | None) -> str:

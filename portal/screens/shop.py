@@ -2,15 +2,12 @@
 
 Keys: ``/`` searches, ``enter`` opens the highlighted offer, ``b`` opens the basket.
 Categories filter as they are highlighted; the search narrows within the category.
-Also holds the small formatting helpers the offer and basket screens share.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
@@ -18,85 +15,32 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
 from textual.message import Message
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from portal.data.catalog import Offer
-from portal.i18n import _, current, money, ngettext
+from portal.i18n import _
 from portal.screens.base import PortalScreen
+from portal.screens.basket import BasketScreen
+from portal.screens.offer import OfferScreen
 from portal.services import basket as basket_service
 from portal.services import catalog
-from portal.services.catalog import KINDS, Category, OfferSheet, amount_range, price_line
+from portal.services.catalog import Category, OfferSheet
+from portal.widgets.format import (
+    basket_summary,
+    category_name,
+    clip,
+    discount_text,
+    from_price,
+    right,
+)
+from portal.widgets.table import DataTable
 
 ALL = "all"
 """Option id of the "All categories" entry."""
 _DISCOUNT_WIDTH = 8
 _PRICE_WIDTH = 12
 _MIN_TITLE_WIDTH = 16
-
-
-# -- helpers shared by the shop screens ----------------------------------------------
-
-
-def kind_label(kind: str) -> str:
-    """The translated name of an offer kind."""
-    return _(KINDS.get(kind, kind))
-
-
-def category_name(code: str) -> str:
-    """The translated name of a category."""
-    return _(catalog.category_label(code))
-
-
-def _percent_value(discount_bp: int, whole: bool) -> str:
-    # An e-card's discount is set by the catalog (3,5 %); a discount derived from two
-    # prices (38,76 %) reads better rounded to a whole percent, half up.
-    if whole:
-        return current().number((discount_bp + 50) // 100)
-    return current().number(Decimal(discount_bp) / 100)
-
-
-def percent(discount_bp: int, kind: str = "ecard") -> str:
-    """Basis points as a percentage in the session's locale (500 -> "5 %").
-
-    Discounts of e-tickets and products come from two prices: shown as whole percents.
-    """
-    return _("{value}%", value=_percent_value(discount_bp, kind != "ecard"))
-
-
-def discount_text(discount_bp: int, kind: str = "ecard") -> str:
-    """A discount for a table cell ("-5 %"), or a dash when there is none."""
-    if not discount_bp:
-        return "—"
-    return _("-{value}%", value=_percent_value(discount_bp, kind != "ecard"))
-
-
-def from_price(offer: Offer) -> str:
-    """The price of an offer for the list: the member price, or "from ..." for e-cards."""
-    if offer.kind != "ecard":
-        return money(price_line(offer, None, 1).unit_price_cents)
-    limits = amount_range(offer)
-    lowest = limits[0] if limits else offer.face_values[0]
-    return _("from {price}", price=money(price_line(offer, lowest, 1).unit_price_cents))
-
-
-def clip(text: str, width: int) -> str:
-    """Cut ``text`` to ``width`` cells with an ellipsis."""
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
-def right(text: str) -> Text:
-    """A table cell aligned right (amounts, percentages)."""
-    return Text(text, justify="right")
-
-
-def basket_summary(count: int, total_cents: int) -> str:
-    """ "Basket: 3 items · 142,50 €" (or that it is empty)."""
-    if count == 0:
-        return _("Your basket is empty.")
-    return ngettext(
-        "Basket: {n} item · {total}", "Basket: {n} items · {total}", count, total=money(total_cents)
-    )
 
 
 # -- the screen ----------------------------------------------------------------------
@@ -254,8 +198,6 @@ class ShopScreen(PortalScreen):
             self.notify(_(catalog.NOT_AVAILABLE), severity="warning")
             self.load_offers()
             return
-        from portal.screens.offer import OfferScreen
-
         self.app.push_screen(OfferScreen(message.sheet))
 
     def _fill_table(self) -> None:
@@ -349,8 +291,6 @@ class ShopScreen(PortalScreen):
 
     def action_basket(self) -> None:
         """Open the basket."""
-        from portal.screens.basket import BasketScreen
-
         self.app.push_screen(BasketScreen())
 
     def action_back(self) -> None:

@@ -20,8 +20,7 @@ from portal.data import members as members_data
 from portal.data.db import transaction
 from portal.data.members import Member
 from portal.i18n import get_translator
-from portal.services import audit, notifications, twofactor
-from portal.services.notifications import recipient_for
+from portal.services import audit, emails, twofactor
 from portal.services.password_policy import check_password_policy
 from portal.services.passwords import hash_password, verify_password
 
@@ -93,19 +92,7 @@ def change_password(db: Database, member: Member, current: str, new: str) -> Pas
             organization_id=member.organization_id,
             target=member.login,
         )
-        notifications.enqueue(
-            db,
-            to=recipient_for(db, member.id),
-            member_id=member.id,
-            subject=t.gettext("Your Portal password was changed"),
-            body=t.gettext(
-                "Hello {name},\n\nThe password of your Portal account ({login}) was just "
-                "changed, and your other sessions were closed.\n\nIf you did not do it, "
-                "contact your CSE at once.\n",
-                name=member.first_name,
-                login=member.login,
-            ),
-        )
+        emails.notify_member(db, member.id, emails.PASSWORD_CHANGED)
     return PasswordChange(True)
 
 

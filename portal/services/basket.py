@@ -39,8 +39,10 @@ from portal.data import catalog as catalog_data
 from portal.data.catalog import Offer
 from portal.data.db import transaction
 from portal.data.members import Member
+from portal.data.orders import PricedLine
 from portal.i18n import N_
 from portal.services.catalog import NOT_AVAILABLE, Money, ShopError, check_amount, price_line
+from portal.services.text import ascii_digits
 
 __all__ = [
     "MAX_BASKET_TOTAL_CENTS",
@@ -69,29 +71,24 @@ MAX_BASKET_TOTAL_CENTS = 200_000
 
 
 @dataclass(frozen=True)
-class BasketLine:
-    """One priced line of a basket (all amounts in cents)."""
+class BasketLine(PricedLine):
+    """One priced line of a basket (all amounts in cents; ``title`` is the offer's)."""
 
+    offer_id: int
     id: int
     """The line's id (used to change or remove it)."""
-    offer_id: int
-    offer_title: str
     partner_name: str
-    kind: str
-    category: str
-    face_value_cents: int
-    """Face value of one unit (the e-card amount, the ticket's public price)."""
-    quantity: int
-    discount_bp: int
-    unit_price_cents: int
-    line_total_cents: int
-    savings_cents: int
     shipping: bool
     """The item is sent by post."""
     shipping_cents: int
     available: bool = True
     """False when the offer was withdrawn, is no longer for the member's organization, or
     the e-card amount is no longer sold (see the module docstring)."""
+
+    @property
+    def offer_title(self) -> str:
+        """The offer's title (the line's ``title``)."""
+        return self.title
 
 
 @dataclass(frozen=True)
@@ -167,7 +164,7 @@ def _priced(row: basket_data.BasketRow, offer: Offer, available: bool) -> Basket
     return BasketLine(
         id=row.id,
         offer_id=offer.id,
-        offer_title=offer.title,
+        title=offer.title,
         partner_name=offer.partner_name,
         kind=offer.kind,
         category=offer.category,
@@ -214,7 +211,7 @@ def count_items(db: Database, member: Member) -> int:
 
 # -- input ---------------------------------------------------------------------------
 
-_AMOUNT = re.compile(r"^(\d{1,6})(?:[.,](\d{1,2}))?$")
+_AMOUNT = re.compile(r"^(\d{1,6})(?:[.,](\d{1,2}))?$", re.ASCII)  # "٣٠" is not 30
 
 
 def parse_amount(text: str) -> int:
@@ -231,7 +228,7 @@ def parse_amount(text: str) -> int:
 def parse_quantity(text: str) -> int:
     """Read a quantity typed by a member; the range is checked when the basket changes."""
     cleaned = text.strip()
-    if not cleaned.isdigit() or len(cleaned) > 4:
+    if not ascii_digits(cleaned) or len(cleaned) > 4:
         raise ShopError(N_("Enter the quantity as a whole number, for example 2."))
     return int(cleaned)
 

@@ -14,9 +14,10 @@ Public API (used by the shop screens, the basket and checkout; keep it stable):
 * ``price_line(offer, face_value_cents, quantity) -> LinePrice``: the price rule.
 * ``create_offer(db, spec, actor=None) -> int``: add an offer (system or an admin).
 
-Categories are codes (``CATEGORIES``), the same codes the wallet's subsidy rules match:
-``groceries`` (Courses), ``culture``, ``cinema`` (Cinéma), ``leisure`` (Loisirs),
-``sport``, ``home`` (Maison). Kinds are ``ecard``, ``eticket`` and ``product``.
+Categories are codes (``CATEGORIES``), the same codes the subsidy rules
+(``services.subsidies``) match: ``groceries`` (Courses), ``culture``, ``cinema`` (Cinéma),
+``leisure`` (Loisirs), ``sport``, ``home`` (Maison). Kinds are ``ecard``, ``eticket`` and
+``product``.
 
 Price rule, in integer cents: the discount of ONE unit is ``face × discount_bp / 10 000``
 rounded half up to the cent; the unit price is the face value minus that discount; the
@@ -34,7 +35,6 @@ import logging
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlite_utils import Database
 
@@ -42,9 +42,10 @@ from portal.data import catalog as catalog_data
 from portal.data.catalog import Offer
 from portal.data.db import transaction
 from portal.data.members import Member
-from portal.i18n import N_, Translator, get_translator
-from portal.services import audit, wallet
-from portal.services.wallet import BenefitSummary
+from portal.i18n import N_, get_translator
+from portal.services import audit, spending
+from portal.services.benefits import BenefitSummary
+from portal.services.errors import Money, PortalError
 
 __all__ = [
     "CATEGORIES",
@@ -61,6 +62,7 @@ __all__ = [
     "check_amount",
     "create_offer",
     "discount_cents",
+    "eligible_offers",
     "fold",
     "get_offer",
     "get_offer_sheet",
@@ -95,33 +97,8 @@ SEARCH_MAX_LENGTH = 60
 # -- errors --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Money:
-    """An amount in cents passed to an error message (formatted in the reader's locale)."""
-
-    cents: int
-
-
-class ShopError(Exception):
-    """A refusal the member must read: an English message id and its parameters.
-
-    Services run in worker threads without the session's language, so the message is
-    translated by the screen with ``error.text(translator)``.
-    """
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-    def text(self, translator: Translator | None = None) -> str:
-        """The message in the translator's language (French by default)."""
-        t = translator or get_translator(None)
-        params = {
-            key: t.money(value.cents) if isinstance(value, Money) else value
-            for key, value in self.params.items()
-        }
-        return t.gettext(self.message, **params)
+class ShopError(PortalError):
+    """A refusal in the shop or the basket (see ``services.errors``)."""
 
 
 NOT_AVAILABLE = N_("This offer does not exist or is not available to you.")
@@ -194,10 +171,20 @@ class OfferSheet:
 def applicable_benefits(db: Database, member: Member, offer: Offer) -> list[BenefitSummary]:
     """The member's benefits (subsidies, vouchers) that would apply to this offer.
 
-    The wallet owns the rules (``portal.services.wallet.applicable_benefits``); the shop
-    only asks with the offer's category and kind.
+    The spending order owns the rules (``portal.services.spending.applicable_benefits``);
+    the shop only asks with the offer's category and kind.
     """
-    return wallet.applicable_benefits(db, member, offer.category, offer.kind)
+    return spending.applicable_benefits(db, member, offer.category, offer.kind)
+
+
+def eligible_offers(db: Database, member: Member, benefit: BenefitSummary) -> list[Offer]:
+    """Shop offers a benefit pays for ("see all eligible offers"), as the catalog lists them."""
+    offers = []
+    for category in benefit.categories:
+        for offer in search_offers(db, member, category=category):
+            if benefit.applies_to(offer.category, offer.kind):
+                offers.append(offer)
+    return offers
 
 
 def get_offer_sheet(db: Database, member: Member, offer_id: int) -> OfferSheet | None:

@@ -6,7 +6,7 @@ database and the ids created here), so this module stays small.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -53,8 +53,13 @@ def has_data(db: Database) -> bool:
     return members_data.has_organizations(db)
 
 
-def seed(db: Database) -> list[DemoLogin]:
-    """Create the demo organizations, people and each feature's demo data."""
+def seed(db: Database, seeders: Iterable[DemoSeeder]) -> list[DemoLogin]:
+    """Create the demo organizations, people and each feature's demo data.
+
+    Args:
+        seeders: Each feature's seeder (``registry.demo_seeders()``): passed in, so that
+            this module never imports the features that import it.
+    """
     with transaction(db):
         orgs = {
             DEMO_ORG: members_data.create_organization(db, DEMO_ORG, "DEMO-2026"),
@@ -74,20 +79,12 @@ def seed(db: Database) -> list[DemoLogin]:
                 role=demo.role,
                 language=language,
             )
-        for seeder in _seeders():
+        for seeder in seeders:
             seeder(db, orgs, ids)
     return list(DEMO_LOGINS)
 
 
-def _seeders() -> list[DemoSeeder]:
-    # Importing the feature modules registers their seeders.
-    from portal.services import registry
-
-    registry.load_features()
-    return list(DEMO_SEEDERS)
-
-
-def reset(db: Database) -> list[DemoLogin]:
+def reset(db: Database, seeders: Iterable[DemoSeeder]) -> list[DemoLogin]:
     """Empty every table (even the append-only audit log) and seed again (``portal demo``)."""
     truncate_all(db)
-    return seed(db)
+    return seed(db, seeders)

@@ -9,10 +9,10 @@ algorithm) rather than taken from a dependency: the list is fixed by the Code du
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from functools import cache
 
-PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+from portal.services.clock import PARIS
+
 CUTOFF = dt.time(15, 0)
 """Orders validated before this Paris time leave the same working day."""
 

@@ -1,41 +1,47 @@
 """Email templates in the member's language, and where a member's email goes.
 
-A template is a pair of English message ids (subject and body) marked with ``N_`` and
-translated in ``locales/fr/emails.po`` (or the feature's own .po); ``render`` fills
-them in one language with ``str.format`` parameters and adds the common footer.
-Features may keep their templates next to their code and pass a ``Template``, or
-write their text themselves and call ``notifications.enqueue`` directly.
+Every email Portal writes to a person goes through this module, so that the greeting,
+the footer and the choice of language are the same in all of them. A template is a pair
+of English message ids (subject and body, the body starting with ``Hello {name},``)
+marked with ``N_`` and translated in ``locales/fr/emails.po`` (or the feature's own
+.po); ``render`` fills them in one language with ``str.format`` parameters and adds the
+common footer. Features keep their templates next to their code and pass a ``Template``.
 
-    message = render(get_translator(member.language), VERIFY_EMAIL_CODE, name=..., code=...)
-    notifications.enqueue(db, to=..., subject=message.subject, body=message.body, ...)
-
-or, for a message to a member at their usual address, in their language:
+For a message to a member, in their language, at their usual address (or ``to``):
 
     notify_member(db, member.id, ORDER_CONFIRMED, order=..., attachments=[...])
+
+For a person who is not a member yet (a sign-up applicant), in the language they chose:
+
+    send(db, SIGNUP_CODE, to=draft.email, language=draft.language, name=..., code=...)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
 
 from portal.data import members as members_data
+from portal.data.members import Member
 from portal.i18n import N_, Translator, get_translator
 from portal.services import notifications
 from portal.services.notifications import recipient_for
 
 __all__ = [
     "EMAIL_CHANGED",
+    "PASSWORD_CHANGED",
     "TEMPLATES",
     "VERIFY_EMAIL_CODE",
     "RenderedEmail",
     "Template",
     "notify_member",
+    "notify_member_with",
     "recipient_for",
     "render",
+    "send",
 ]
 
 
@@ -45,6 +51,8 @@ class Template:
 
     subject: str
     body: str
+    sensitive: bool = False
+    """The body carries a code or a link that grants access: it is erased once sent."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,7 @@ VERIFY_EMAIL_CODE = Template(
         "The code is valid for {minutes} minutes.\n"
         "If you did not ask for it, ignore this message: nothing will change."
     ),
+    sensitive=True,
 )
 """Sent to a new communication email; parameters: name, organization, code, minutes."""
 
@@ -90,6 +99,16 @@ EMAIL_CHANGED = Template(
 """Sent to the previous address when the communication email changes; parameters:
 name, organization, email."""
 
+PASSWORD_CHANGED = Template(
+    subject=N_("Your Portal password was changed"),
+    body=N_(
+        "Hello {name},\n\nThe password of your Portal account ({login}) was just "
+        "changed, and your other sessions were closed.\n\nIf you did not do it, "
+        "contact your CSE at once.\n"
+    ),
+)
+"""Sent when a member changes their password in My Account (parameters: the member's)."""
+
 TEMPLATES: dict[str, Template] = {
     "contact.verify_code": VERIFY_EMAIL_CODE,
     "contact.email_changed": EMAIL_CHANGED,
@@ -106,7 +125,78 @@ def render(translator: Translator, template: Template | str, **params: Any) -> R
     chosen = TEMPLATES[template] if isinstance(template, str) else template
     subject = translator.gettext(chosen.subject, **params)
     body = translator.gettext(chosen.body, **params)
-    return RenderedEmail(subject=subject, body=f"{body}\n\n-- \n{translator.gettext(FOOTER)}\n")
+    return RenderedEmail(subject=subject, body=_with_footer(translator, body))
+
+
+def _with_footer(translator: Translator, body: str) -> str:
+    """The body, then the signature separator and the common footer."""
+    return f"{body.rstrip()}\n\n-- \n{translator.gettext(FOOTER)}\n"
+
+
+def send(
+    db: Database,
+    template: Template | str,
+    *,
+    to: str,
+    language: str,
+    member_id: int | None = None,
+    attachments: Iterable[tuple[str, str, bytes]] = (),
+    sensitive: bool = False,
+    **params: Any,
+) -> int:
+    """Queue a templated email to an address, in ``language`` (the one way to send one).
+
+    Use ``notify_member`` for a member; this is for a person who has no account yet.
+    Call it inside the transaction of the change that causes the email. ``sensitive``
+    marks a body holding a one-time secret (see ``notifications.enqueue``).
+
+    Returns:
+        The outbox id.
+    """
+    message = render(get_translator(language), template, **params)
+    if isinstance(template, Template) and template.sensitive:
+        sensitive = True
+    return notifications.enqueue(
+        db,
+        to=to,
+        subject=message.subject,
+        body=message.body,
+        member_id=member_id,
+        attachments=attachments,
+        sensitive=sensitive,
+    )
+
+
+def notify_member_with(
+    db: Database,
+    member_id: int,
+    write: Callable[[Translator, Member], tuple[str, str]],
+    *,
+    attachments: Iterable[tuple[str, str, bytes]] = (),
+    to: str | None = None,
+) -> int:
+    """Queue an email whose body is computed (an order's lines) to a member.
+
+    ``write`` gets the member's translator and the member and returns the subject and
+    the body (starting with the greeting); the footer is added as for a ``Template``,
+    the address and language are chosen as by ``notify_member``.
+
+    Returns:
+        The outbox id.
+    """
+    member = members_data.get_member(db, member_id)
+    if member is None:
+        raise LookupError(f"no member {member_id}")
+    translator = get_translator(member.language)
+    subject, body = write(translator, member)
+    return notifications.enqueue(
+        db,
+        to=to or recipient_for(db, member_id),
+        subject=subject,
+        body=_with_footer(translator, body),
+        member_id=member_id,
+        attachments=attachments,
+    )
 
 
 def notify_member(
@@ -116,11 +206,13 @@ def notify_member(
     *,
     attachments: Iterable[tuple[str, str, bytes]] = (),
     to: str | None = None,
+    sensitive: bool = False,
     **params: Any,
 ) -> int:
     """Queue a templated email to a member, in their language, at ``recipient_for``.
 
-    ``name`` and ``organization`` default to the member's first name and organization.
+    ``name``, ``organization`` and ``login`` default to the member's first name,
+    organization and login.
     Call it inside the transaction of the change that causes the email.
 
     Returns:
@@ -131,12 +223,14 @@ def notify_member(
         raise LookupError(f"no member {member_id}")
     params.setdefault("name", member.first_name)
     params.setdefault("organization", member.organization_name)
-    message = render(get_translator(member.language), template, **params)
-    return notifications.enqueue(
+    params.setdefault("login", member.login)
+    return send(
         db,
+        template,
         to=to or recipient_for(db, member_id),
-        subject=message.subject,
-        body=message.body,
+        language=member.language,
         member_id=member_id,
         attachments=attachments,
+        sensitive=sensitive,
+        **params,
     )

@@ -7,20 +7,20 @@ French and the euro sign without shipping a font file.
 
 from __future__ import annotations
 
-import zoneinfo
-from typing import TYPE_CHECKING
-
 from fpdf import FPDF
 
 from portal.data.members import Member
 from portal.i18n import Translator
-
-if TYPE_CHECKING:
-    from portal.services.orders import OrderDetail
+from portal.services import clock
+from portal.services.orders import (
+    SHIPPING_VAT_BP,
+    OrderDetail,
+    parse_time,
+    payment_label,
+    vat_included,
+)
 
 __all__ = ["render_invoice"]
-
-PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 
 def _text(value: str) -> str:
@@ -30,9 +30,6 @@ def _text(value: str) -> str:
 
 def render_invoice(detail: OrderDetail, member: Member, t: Translator) -> bytes:
     """The invoice of a validated order as PDF bytes."""
-    from portal.services.checkout import SHIPPING_VAT_BP
-    from portal.services.orders import parse_time, payment_label, vat_included
-
     order = detail.order
     pdf = FPDF(format="A4")
     pdf.core_fonts_encoding = "windows-1252"
@@ -143,7 +140,9 @@ def render_invoice(detail: OrderDetail, member: Member, t: Translator) -> bytes:
     # Plain cells: multi_cell's line breaking costs more than the rest of the page.
     for note in (
         t.gettext("Gift cards are multi-purpose vouchers: no VAT is charged on their sale."),
-        t.gettext("Issued on {date}.", date=t.date(validated.astimezone(PARIS).date(), "long")),
+        t.gettext(
+            "Issued on {date}.", date=t.date(validated.astimezone(clock.PARIS).date(), "long")
+        ),
     ):
         pdf.cell(0, 4, _text(note), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -3,7 +3,7 @@
 Imported at start through ``portal.services.registry.FEATURE_MODULES``; importing it
 registers ``seed_wallet`` in ``portal.services.demo.DEMO_SEEDERS``.
 
-CSE Démo (alice, marc, admin): a cinema subsidy graded by quotient familial, a leisure
+CSE Démo (alice, marc; never the platform admin): a cinema subsidy graded by quotient familial, a leisure
 subsidy of a fixed amount per ticket, a culture voucher, a Christmas gift voucher, and a
 general gift voucher for alice. CSE Horizon (bob, nina): a culture voucher and a gift
 voucher, so that isolation can be seen.
@@ -15,9 +15,10 @@ import datetime as dt
 
 from sqlite_utils import Database
 
+from portal.data import subsidies as subsidies_data
 from portal.data import wallet as wallet_data
 from portal.services import demo
-from portal.services.wallet import today_paris
+from portal.services.clock import today_paris
 
 
 def _program(
@@ -63,10 +64,10 @@ def seed_wallet(db: Database, orgs: dict[str, int], ids: dict[str, int]) -> None
     """Create the demo rules and allocations (inside the demo seeding transaction)."""
     year = today_paris().year
     demo_org, horizon = orgs[demo.DEMO_ORG], orgs[demo.OTHER_ORG]
-    demo_members = [ids["alice"], ids["marc"], ids["admin"]]
+    demo_members = [ids["alice"], ids["marc"]]  # the platform admin gets no allocation
     horizon_members = [ids["bob"], ids["nina"]]
 
-    cinema = wallet_data.insert_rule(
+    cinema = subsidies_data.insert_rule(
         db,
         organization_id=demo_org,
         label="Cinéma",
@@ -76,9 +77,9 @@ def seed_wallet(db: Database, orgs: dict[str, int], ids: dict[str, int]) -> None
         cap_per_item_cents=400,
         cap_per_year_cents=4000,
     )
-    wallet_data.insert_bracket(db, cinema, qf_max=700, percent_bp=7000)
-    wallet_data.insert_bracket(db, cinema, qf_max=1200, percent_bp=5000)
-    leisure = wallet_data.insert_rule(
+    subsidies_data.insert_bracket(db, cinema, qf_max=700, percent_bp=7000)
+    subsidies_data.insert_bracket(db, cinema, qf_max=1200, percent_bp=5000)
+    leisure = subsidies_data.insert_rule(
         db,
         organization_id=demo_org,
         label="Parcs de loisirs",
@@ -87,7 +88,7 @@ def seed_wallet(db: Database, orgs: dict[str, int], ids: dict[str, int]) -> None
         fixed_cents=1500,
         max_count=4,
     )
-    wallet_data.set_quotient_familial(db, ids["alice"], 850)
+    subsidies_data.set_quotient_familial(db, ids["alice"], 850)
 
     _program(
         db,

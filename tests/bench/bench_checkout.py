@@ -29,10 +29,10 @@ from portal.data import members as members_data
 from portal.data import orders as orders_data
 from portal.data import wallet as wallet_data
 from portal.data.db import connect, transaction
-from portal.services import checkout, invoices, orders
-from portal.services.checkout import CheckoutLine
+from portal.services import checkout, invoices, orders, payment_confirmation
 from portal.services.payments import CardDetails, SandboxProvider
 from portal.services.runtime import init_database
+from portal.services.spending import CheckoutLine
 
 YEAR = dt.date.today().year
 assert invoices  # imported before timing: fpdf2 takes a moment to load
@@ -156,7 +156,7 @@ def bench_checkouts(db, settings, buyer, n: int) -> None:  # type: ignore[no-unt
 
     started = time.perf_counter()
     for reference in references:
-        orders.record_payment_result(
+        payment_confirmation.record_payment_result(
             db, reference, sandbox.confirmation(reference), settings=settings, now=now
         )
     elapsed = time.perf_counter() - started

@@ -15,19 +15,20 @@ from textual.widgets import Input, Static
 from portal.app import TerminalInfo, make_app
 from portal.data import identity
 from portal.data import members as members_data
-from portal.services import twofactor
+from portal.services import reauth, twofactor
+from portal.services.clock import FrozenClock
 from portal.widgets.qrcode import QRCode, qr_lines, qr_matrix
 from tests.pilot.test_account import open_account, settle, snapshot, text
+from tests.reauth_helpers import DEMO_PASSWORDS, answer_reauth, proof_for, without_failed_reauth
 
 T0 = 1_800_000_000.0
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The time 2FA sees: ``clock[0]``; tests move it instead of sleeping."""
-    now = [T0]
-    monkeypatch.setattr(twofactor, "_clock", lambda: now[0])
-    return now
+def clock(frozen_clock: FrozenClock) -> FrozenClock:
+    """The time 2FA sees, frozen at ``T0`` (tests move it instead of sleeping)."""
+    frozen_clock.set(T0)
+    return frozen_clock
 
 
 def _secret(app: Any) -> str:
@@ -44,6 +45,7 @@ async def _open_setup(pilot: Any) -> None:
     )
     await pilot.press("a")
     await settle(pilot)
+    await answer_reauth(pilot, DEMO_PASSWORDS[pilot.app.member.login])
     assert type(pilot.app.screen).__name__ == "TwoFactorSetupScreen"
 
 
@@ -116,6 +118,7 @@ async def test_escape_leaves_setup_without_enabling(app_for, db, clock) -> None:
         await settle(pilot)
         await pilot.press("enter")  # the highlighted action: Activate
         await settle(pilot)
+        await answer_reauth(pilot, DEMO_PASSWORDS["bob"])
         assert type(app.screen).__name__ == "TwoFactorSetupScreen"
         await pilot.press("escape")
         await settle(pilot)
@@ -156,7 +159,7 @@ async def test_deactivation_needs_password_and_code(app_for, services, db, clock
         assert "incorrect" in text(app, "#disable-message")
         await attempt("", "")
         assert "Saisissez votre mot de passe et un code." in text(app, "#disable-message")
-        assert snapshot(db) == before
+        assert without_failed_reauth(snapshot(db)) == before
         assert type(app.screen).__name__ == "TwoFactorDisableScreen"
 
         await attempt("Soleil-Vert-2026!", pyotp.TOTP(secret).at(T0))
@@ -170,9 +173,11 @@ async def test_new_recovery_codes_replace_the_old_ones(app_for, services, db, cl
     bob = members_data.get_member_by_login(db, "bob")
     assert bob is not None
     box = services.secrets
-    enrollment = twofactor.begin_enrollment(db, box, bob.id)
+    proof = proof_for(db, box, bob, reauth.ENABLE_TWOFACTOR)
+    enrollment = twofactor.begin_enrollment(db, box, bob.id, proof=proof)
     old = twofactor.confirm_enrollment(db, box, bob.id, pyotp.TOTP(enrollment.secret).at(T0))
     assert old
+    clock.set(T0 + 30)  # the code of T0 is spent
     app = app_for("bob")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_account(pilot)
@@ -189,6 +194,7 @@ async def test_new_recovery_codes_replace_the_old_ones(app_for, services, db, cl
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
+        await answer_reauth(pilot, pyotp.TOTP(enrollment.secret).at(T0 + 30))
         assert type(app.screen).__name__ == "RecoveryCodesScreen"
         fresh = [c for c in text(app, "#recovery-codes").split() if c.count("-") == 2]
         assert len(fresh) == 10 and not set(fresh) & set(old)

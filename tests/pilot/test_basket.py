@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.machinery
-import sys
-import types
 from typing import Any
 
 from textual.widgets import DataTable, Static
@@ -170,16 +167,12 @@ async def test_checkout_key_refuses_an_empty_basket(app_for) -> None:  # type: i
 
 
 async def test_checkout_key_opens_the_checkout_screen(app_for, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """``c`` imports the checkout module lazily and pushes its ``CheckoutScreen``."""
+    """``c`` pushes the ``CheckoutScreen`` the basket imports (a stand-in here)."""
 
     class CheckoutScreen(PortalScreen):
         pass
 
-    fake = types.ModuleType("fake_checkout")
-    fake.__spec__ = importlib.machinery.ModuleSpec("fake_checkout", None)
-    fake.CheckoutScreen = CheckoutScreen  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "fake_checkout", fake)
-    monkeypatch.setattr("portal.screens.basket.CHECKOUT_MODULE", "fake_checkout")
+    monkeypatch.setattr("portal.screens.basket.CheckoutScreen", CheckoutScreen)
     basket.add_to_basket(db, _alice(db), _offer_id(db, "E-billet UGC"))
     app = app_for("alice")
     async with app.run_test(size=SIZE) as pilot:

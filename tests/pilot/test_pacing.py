@@ -3,7 +3,7 @@
 Every session shares one event loop, so a keystroke's render cost and any wait before
 its frame are paid by all (tests/bench/bench_ssh.py measures the effect). These tests
 pin the mechanisms; they also fail if a Textual upgrade changes the internal protocol
-`portal.screens.pacing` relies on.
+`portal.widgets.pacing` relies on.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import time
 
 from textual.widgets import OptionList
 
-from portal.screens import pacing
-from portal.screens.pacing import PromptFrames
+from portal.widgets import pacing
+from portal.widgets.pacing import PromptFrames
 
 
 async def test_a_key_after_a_quiet_period_is_drawn_at_once(app_for) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from portal.data import audit as audit_data
 from portal.data import catalog as catalog_data
 from portal.data import members as members_data
 from portal.data.members import Member
-from portal.services import catalog, wallet
+from portal.services import catalog, spending
 from portal.services.catalog import OfferSpec, ShopError, check_amount, discount_cents, price_line
 from portal.services.catalog_demo import DEMO_ONLY_TITLE, HORIZON_ONLY_TITLE
 
@@ -214,7 +214,7 @@ def test_offer_sheet_lists_the_members_benefits_that_apply(db: Database) -> None
     pathe = _offer(db, alice, "E-billet Pathé")
     sheet = catalog.get_offer_sheet(db, alice, pathe.id)
     assert sheet is not None and sheet.offer == pathe
-    assert sheet.benefits == wallet.applicable_benefits(db, alice, "cinema", "eticket")
+    assert sheet.benefits == spending.applicable_benefits(db, alice, "cinema", "eticket")
     assert sheet.benefits, "the demo gives alice benefits usable at the cinema"
     assert all(b.applies_to("cinema", "eticket") for b in sheet.benefits)
     carrefour = catalog.get_offer_sheet(db, alice, _offer(db, alice, "E-carte Carrefour").id)

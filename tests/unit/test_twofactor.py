@@ -12,8 +12,9 @@ from cryptography.fernet import Fernet
 from portal.data import identity
 from portal.data import members as members_data
 from portal.data.db import connect
-from portal.services import audit, twofactor
+from portal.services import audit, reauth, twofactor
 from portal.services.crypto import SecretBox
+from tests.reauth_helpers import proof_for
 
 T0 = 1_800_000_000.0  # a fixed instant, on a 30-second boundary
 
@@ -34,8 +35,14 @@ def _code(secret: str, at: float) -> str:
     return pyotp.TOTP(secret).at(at)
 
 
+def _begin(db, box, member):  # type: ignore[no-untyped-def]
+    """Start an enrolment the way My Account does: after the password."""
+    proof = proof_for(db, box, member, reauth.ENABLE_TWOFACTOR)
+    return twofactor.begin_enrollment(db, box, member.id, proof=proof)
+
+
 def test_enrollment_is_pending_until_a_first_valid_code(db, box, alice) -> None:  # type: ignore[no-untyped-def]
-    enrollment = twofactor.begin_enrollment(db, box, alice.id)
+    enrollment = _begin(db, box, alice)
     assert not twofactor.is_enabled(db, alice.id)
     uri = urlparse(enrollment.uri)
     assert uri.scheme == "otpauth" and uri.netloc == "totp"
@@ -57,17 +64,18 @@ def test_enrollment_is_pending_until_a_first_valid_code(db, box, alice) -> None:
 
 
 def test_restarting_enrollment_replaces_the_pending_secret(db, box, alice) -> None:  # type: ignore[no-untyped-def]
-    first = twofactor.begin_enrollment(db, box, alice.id)
-    second = twofactor.begin_enrollment(db, box, alice.id)
+    first = _begin(db, box, alice)
+    second = _begin(db, box, alice)
     assert first.secret != second.secret
     assert twofactor.confirm_enrollment(db, box, alice.id, _code(first.secret, T0), now=T0) is None
     assert twofactor.confirm_enrollment(db, box, alice.id, _code(second.secret, T0), now=T0)
 
 
 def test_enrollment_refused_when_already_on(db, box, alice) -> None:  # type: ignore[no-untyped-def]
-    twofactor.enroll_for_test(db, box, alice.id)
+    secret = twofactor.enroll_for_test(db, box, alice.id)
+    proof = proof_for(db, box, alice, reauth.ENABLE_TWOFACTOR, secret=secret)
     with pytest.raises(twofactor.TwoFactorError):
-        twofactor.begin_enrollment(db, box, alice.id)
+        twofactor.begin_enrollment(db, box, alice.id, proof=proof)
 
 
 def test_totp_accepts_one_step_of_drift_and_refuses_replay(db, box, alice) -> None:  # type: ignore[no-untyped-def]
@@ -94,7 +102,7 @@ def test_expired_and_malformed_codes_are_refused(db, box, alice) -> None:  # typ
 
 
 def test_code_refused_when_2fa_is_off(db, box, alice) -> None:  # type: ignore[no-untyped-def]
-    enrollment = twofactor.begin_enrollment(db, box, alice.id)
+    enrollment = _begin(db, box, alice)
     assert not twofactor.verify_code(db, box, alice.id, _code(enrollment.secret, T0), now=T0)
 
 
@@ -120,8 +128,9 @@ def test_same_code_from_two_threads_is_accepted_once(settings, box, db, alice) -
     assert sorted(results) == [False, False, False, True]
 
 
-def test_recovery_codes_are_single_use_and_regenerable(db, box, alice) -> None:  # type: ignore[no-untyped-def]
-    enrollment = twofactor.begin_enrollment(db, box, alice.id)
+def test_recovery_codes_are_single_use_and_regenerable(db, box, alice, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    frozen_clock.set(T0)
+    enrollment = _begin(db, box, alice)
     codes = twofactor.confirm_enrollment(db, box, alice.id, _code(enrollment.secret, T0), now=T0)
     assert codes
     assert twofactor.verify_code(db, box, alice.id, codes[0].upper())
@@ -131,7 +140,9 @@ def test_recovery_codes_are_single_use_and_regenerable(db, box, alice) -> None: 
     assert audit.recent(db, limit=1)[0].action == "twofactor.recovery_code_used"
     assert not twofactor.verify_code(db, box, alice.id, "abcd-efgh-jkmn")
 
-    fresh = twofactor.regenerate_recovery_codes(db, box, alice.id)
+    frozen_clock.set(T0 + 30)  # the enrolment spent the code of T0
+    proof = proof_for(db, box, alice, reauth.REGENERATE_CODES, secret=enrollment.secret)
+    fresh = twofactor.regenerate_recovery_codes(db, box, alice.id, proof=proof)
     assert len(fresh) == 10 and not set(fresh) & set(codes)
     assert not twofactor.verify_code(db, box, alice.id, codes[2])
     assert twofactor.verify_code(db, box, alice.id, fresh[0])
@@ -139,12 +150,13 @@ def test_recovery_codes_are_single_use_and_regenerable(db, box, alice) -> None: 
 
 
 def test_regenerate_refused_when_off(db, box, alice) -> None:  # type: ignore[no-untyped-def]
+    proof = proof_for(db, box, alice, reauth.REGENERATE_CODES)
     with pytest.raises(twofactor.TwoFactorError):
-        twofactor.regenerate_recovery_codes(db, box, alice.id)
+        twofactor.regenerate_recovery_codes(db, box, alice.id, proof=proof)
 
 
-def test_disable_needs_password_and_code(db, box, alice, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(twofactor, "_clock", lambda: T0)
+def test_disable_needs_password_and_code(db, box, alice, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    frozen_clock.set(T0)
     secret = twofactor.enroll_for_test(db, box, alice.id)
     code = _code(secret, T0)
     assert not twofactor.disable(db, box, alice, "wrong password", code)

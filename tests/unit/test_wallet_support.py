@@ -13,9 +13,9 @@ from sqlite_utils import Database
 from portal.config import Settings
 from portal.data import members as members_data
 from portal.data.members import Member
-from portal.services import wallet
-from portal.services.checkout import CheckoutLine
-from portal.services.wallet import AllocationRequest
+from portal.services import allocations
+from portal.services.allocations import AllocationRequest
+from portal.services.spending import CheckoutLine
 
 NOW = dt.datetime(2026, 6, 15, 8, 0, tzinfo=dt.UTC)
 """Monday 15 June 2026, 10:00 in Paris."""
@@ -64,7 +64,7 @@ def give(
     valid_until: dt.date | None = None,
 ) -> int:
     """Allocate a benefit to one member through the service; returns the allocation id."""
-    wallet.allocate(
+    allocations.allocate(
         db,
         member(db, manager),
         AllocationRequest(

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from portal.i18n import _
+from portal.screens.guest.activation_password import ActivationPasswordScreen
 from portal.screens.guest.base import GuestScreen, form_row
 from portal.services import invitations
 from portal.services.gate import GateError, WrongCode
@@ -55,6 +56,4 @@ class ActivationScreen(GuestScreen):
             self.show_error(error)
             return
         self.say("")
-        from portal.screens.guest.activation_password import ActivationPasswordScreen
-
         self.app.push_screen(ActivationPasswordScreen(code, account))

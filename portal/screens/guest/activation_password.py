@@ -10,6 +10,7 @@ from textual.widgets import Button, Input, Static
 
 from portal.i18n import N_, _
 from portal.screens.guest.base import GuestScreen, form_row
+from portal.screens.guest.done import GuestDoneScreen
 from portal.services import invitations
 from portal.services.gate import GateError, WrongCode
 from portal.services.invitations import InvitedAccount
@@ -90,8 +91,6 @@ class ActivationPasswordScreen(GuestScreen):
         except GateError as error:
             self.show_error(error)
             return
-        from portal.screens.guest.done import GuestDoneScreen
-
         settings = self.guest.services.settings
         port = "" if settings.port == 22 else f"-p {settings.port} "
         await self.app.push_screen(

@@ -7,7 +7,7 @@ the mouse. Errors show in ``#message`` in the guest's language.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,10 +17,8 @@ from textual.widgets import Input, Label, Static
 
 from portal.i18n import _
 from portal.screens.base import FramedScreen
+from portal.screens.context import GuestPortal
 from portal.services.gate import GateError, WeakPassword
-
-if TYPE_CHECKING:
-    from portal.guest.app import GuestApp
 
 
 def form_row(label: str, field: Widget) -> Horizontal:
@@ -32,9 +30,9 @@ class GuestScreen(FramedScreen):
     """Base of guest screens: a title bar, the body, a message line and the footer."""
 
     @property
-    def guest(self) -> GuestApp:
-        """The session's guest app, typed."""
-        return cast("GuestApp", self.app)
+    def guest(self) -> GuestPortal:
+        """The session's guest app, typed by what screens may use of it (see ``context``)."""
+        return cast(GuestPortal, self.app)
 
     def screen_title(self) -> str:
         return _("Guest entry")
@@ -56,7 +54,7 @@ class GuestScreen(FramedScreen):
 
     def show_error(self, error: GateError) -> None:
         """Show a service's refusal in the guest's language."""
-        text = error.translated(_)
+        text = error.text()
         if isinstance(error, WeakPassword) and error.problems:
             text = "\n".join([text, *error.problems])
         self.say(text, error=True)

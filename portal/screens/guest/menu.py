@@ -9,7 +9,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from portal.i18n import _
+from portal.screens.guest.activation import ActivationScreen
 from portal.screens.guest.base import GuestScreen
+from portal.screens.guest.reset import ResetRequestScreen
+from portal.screens.guest.signup import SignupKeyScreen
 
 
 class GuestMenuScreen(GuestScreen):
@@ -58,16 +61,10 @@ class GuestMenuScreen(GuestScreen):
         """Open the chosen flow."""
         choice = event.option.id
         if choice == "signup":
-            from portal.screens.guest.signup import SignupKeyScreen
-
             self.app.push_screen(SignupKeyScreen())
         elif choice == "activate":
-            from portal.screens.guest.activation import ActivationScreen
-
             self.app.push_screen(ActivationScreen())
         elif choice == "reset":
-            from portal.screens.guest.reset import ResetRequestScreen
-
             self.app.push_screen(ResetRequestScreen())
         elif choice == "leave":
             self.guest.action_leave()

@@ -9,6 +9,7 @@ from textual.widgets import Input, Static
 
 from portal.i18n import _
 from portal.screens.guest.base import GuestScreen, form_row
+from portal.screens.guest.reset_confirm import ResetConfirmScreen
 from portal.services import password_reset
 from portal.services.gate import GateError
 
@@ -54,6 +55,4 @@ class ResetRequestScreen(GuestScreen):
             self.show_error(error)
             return
         self.say("")
-        from portal.screens.guest.reset_confirm import ResetConfirmScreen
-
         self.app.push_screen(ResetConfirmScreen(reset))

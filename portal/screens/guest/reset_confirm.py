@@ -9,6 +9,7 @@ from textual.widgets import Button, Input, Static
 
 from portal.i18n import N_, _
 from portal.screens.guest.base import GuestScreen, form_row
+from portal.screens.guest.done import GuestDoneScreen
 from portal.services import password_reset
 from portal.services.gate import GateError, WrongCode
 from portal.services.password_policy import strength
@@ -88,8 +89,6 @@ class ResetConfirmScreen(GuestScreen):
         except GateError as error:
             self.show_error(error)
             return
-        from portal.screens.guest.done import GuestDoneScreen
-
         await self.app.push_screen(
             GuestDoneScreen(
                 N_("Password changed"),

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from portal.data.members import Organization
 from portal.i18n import _
 from portal.screens.guest.base import GuestScreen, form_row
+from portal.screens.guest.signup_details import SignupDetailsScreen
 from portal.services import signup
 from portal.services.gate import GateError, WrongCode
 
@@ -85,6 +86,4 @@ class SignupKeyScreen(GuestScreen):
             self._continue(signup.NO_KEY, chosen, key_verified=False)
 
     def _continue(self, key: str, organization: Organization, *, key_verified: bool) -> None:
-        from portal.screens.guest.signup_details import SignupDetailsScreen
-
         self.app.push_screen(SignupDetailsScreen(key, organization, key_verified=key_verified))

@@ -11,6 +11,7 @@ from textual.widgets import Button, Input, Static
 from portal.data.members import Organization
 from portal.i18n import _
 from portal.screens.guest.base import GuestScreen, form_row
+from portal.screens.guest.signup_verify import SignupVerifyScreen
 from portal.services import signup
 from portal.services.gate import GateError
 from portal.services.password_policy import strength
@@ -104,6 +105,4 @@ class SignupDetailsScreen(GuestScreen):
             self.show_error(error)
             return
         self.say("")
-        from portal.screens.guest.signup_verify import SignupVerifyScreen
-
         self.app.push_screen(SignupVerifyScreen(draft))

@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from portal.i18n import N_, _
 from portal.screens.guest.base import GuestScreen, form_row
+from portal.screens.guest.done import GuestDoneScreen
 from portal.services import signup
 from portal.services.gate import GateError, WrongCode
 from portal.services.signup import SignupDraft
@@ -70,8 +71,6 @@ class SignupVerifyScreen(GuestScreen):
         except GateError as error:
             self.show_error(error)
             return
-        from portal.screens.guest.done import GuestDoneScreen
-
         await self.app.push_screen(
             GuestDoneScreen(
                 N_("Request sent"),

@@ -1,0 +1,263 @@
+"""The allocation form (managers): give a subsidy or a voucher to members.
+
+A kind, a name, an amount, a year, the rule a subsidy follows or the URSSAF event a gift
+voucher is for, and the members (one, a group, or all). Before anything is written the
+manager confirms a summary, which warns when a gift voucher would take a member past the
+URSSAF exemption threshold of the year. Opened from ``allocations``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button, Input, Label, RadioSet, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from portal.i18n import N_, _, money
+from portal.screens.base import PortalScreen
+from portal.services import allocations, authz, subsidies
+from portal.services.allocations import AllocationPreview, AllocationRequest
+from portal.services.benefits import KIND_LABELS
+from portal.services.clock import today_paris
+from portal.services.errors import UserError
+from portal.services.orders import amount_line
+from portal.services.urssaf import LISTED_EVENTS
+from portal.widgets.dialogs import YesNoDialog
+from portal.widgets.toggles import Checkbox, RadioButton
+
+
+class AllocationFormScreen(PortalScreen):
+    """Give a subsidy or a voucher to one member, a group, or everyone."""
+
+    CSS_PATH = "../../styles/wallet.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit", "Allocate", id="allocation.submit", priority=True),
+    ]
+
+    class Ready(Message):
+        """The rules and members to choose from."""
+
+        def __init__(self, rules: list[Any], members: list[Any]) -> None:
+            super().__init__()
+            self.rules = rules
+            self.members = members
+
+    class Previewed(Message):
+        """The checked request, to confirm."""
+
+        def __init__(self, preview: AllocationPreview) -> None:
+            super().__init__()
+            self.preview = preview
+
+    class Said(Message):
+        """A note or a refusal, translated."""
+
+        def __init__(self, text: str, error: bool = False) -> None:
+            super().__init__()
+            self.text = text
+            self.error = error
+
+    def screen_title(self) -> str:
+        return _("New allocation")
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="allocation-form", classes="wallet-page"):
+            with Horizontal(classes="form-row"):
+                yield Label(_("Kind"), classes="field-label")
+                with RadioSet(id="allocation-kind"):
+                    for kind, label in KIND_LABELS.items():
+                        yield RadioButton(_(label), value=kind == "gift", id=f"kind-{kind}")
+            with Horizontal(classes="form-row"):
+                yield Label(_("Name"), classes="field-label")
+                yield Input(
+                    placeholder=_("e.g. Chèque cadeau de Noël"),
+                    id="allocation-label",
+                    max_length=80,
+                    compact=True,
+                )
+            with Horizontal(classes="form-row"):
+                yield Label(_("Amount (€)"), classes="field-label")
+                yield Input(placeholder="50", id="allocation-amount", max_length=10, compact=True)
+                yield Label(_("Year"), classes="field-label-short")
+                yield Input(
+                    str(today_paris().year), id="allocation-year", max_length=4, compact=True
+                )
+            with Horizontal(classes="form-row", id="allocation-rule-row"):
+                yield Label(_("Rule"), classes="field-label")
+                yield Select[int]([], prompt=_("Subsidy rule"), id="allocation-rule", compact=True)
+            with Horizontal(classes="form-row", id="allocation-event-row"):
+                yield Label(_("Event"), classes="field-label")
+                yield Select[str](
+                    [(_(label), code) for code, label in LISTED_EVENTS.items()],
+                    prompt=_("URSSAF event (none)"),
+                    id="allocation-event",
+                    compact=True,
+                )
+            yield Checkbox(_("Renew it next year"), True, id="allocation-renews", compact=True)
+            yield Checkbox(
+                _("All members of the organization"), id="allocation-everyone", compact=True
+            )
+            yield Label(_("Members (space: choose)"), id="allocation-members-label")
+            yield SelectionList[int](id="allocation-members", compact=True)
+            yield Button(
+                _("Allocate (Ctrl+S)"), id="allocation-submit", variant="primary", compact=True
+            )
+            yield Static("", id="allocation-message")
+
+    def on_mount(self) -> None:
+        self.query_one("#allocation-kind", RadioSet).focus()
+        self._kind_changed()
+        self.load_choices()
+
+    @work(exclusive=True, group="allocation-choices")
+    async def load_choices(self) -> None:
+        """Read the organization's rules and members."""
+        member = self.portal.member
+        rules = await self.portal.call(subsidies.list_rules, member)
+        members = await self.portal.call(authz.organization_members, member)
+        self.post_message(self.Ready(rules, members))
+
+    @on(Ready)
+    def _ready(self, message: Ready) -> None:
+        t = self.portal.translator()
+        self.query_one("#allocation-rule", Select).set_options(
+            (f"{r.label} · {subsidies.describe_rule(r, t)}"[:70], r.id) for r in message.rules
+        )
+        members = self.query_one("#allocation-members", SelectionList)
+        for m in message.members:
+            members.add_option(Selection(Content(f"{m.full_name} ({m.login})"), m.id))
+        if members.option_count:
+            members.highlighted = 0
+
+    @on(RadioSet.Changed, "#allocation-kind")
+    def _kind_changed(self) -> None:
+        kind = self._kind()
+        self.query_one("#allocation-rule-row").display = kind == "subsidy"
+        self.query_one("#allocation-event-row").display = kind == "gift"
+
+    @on(Checkbox.Changed, "#allocation-everyone")
+    def _everyone_changed(self, event: Checkbox.Changed) -> None:
+        self.query_one("#allocation-members").display = not event.value
+        self.query_one("#allocation-members-label").display = not event.value
+
+    def _kind(self) -> str:
+        pressed = self.query_one("#allocation-kind", RadioSet).pressed_button
+        return (pressed.id or "kind-gift").removeprefix("kind-") if pressed else "gift"
+
+    def _request(self) -> AllocationRequest:
+        amount = allocations.parse_euros(self.query_one("#allocation-amount", Input).value)
+        year_text = self.query_one("#allocation-year", Input).value.strip()
+        if not year_text.isdigit():
+            raise UserError(N_("The year is not valid."))
+        kind = self._kind()
+        rule = self.query_one("#allocation-rule", Select).value
+        event = self.query_one("#allocation-event", Select).value
+        return AllocationRequest(
+            kind=kind,
+            label=self.query_one("#allocation-label", Input).value,
+            amount_cents=amount,
+            year=int(year_text),
+            member_ids=tuple(self.query_one("#allocation-members", SelectionList).selected),
+            everyone=self.query_one("#allocation-everyone", Checkbox).value,
+            rule_id=rule if kind == "subsidy" and isinstance(rule, int) else None,
+            event=event if kind == "gift" and isinstance(event, str) else None,
+            renews=self.query_one("#allocation-renews", Checkbox).value,
+        )
+
+    @on(Button.Pressed, "#allocation-submit")
+    def _pressed(self) -> None:
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        """Check the form, then ask for confirmation."""
+        try:
+            request = self._request()
+        except UserError as error:
+            self._say(error.text(self.portal.translator()), error=True)
+            return
+        self.run_preview(request)
+
+    @work(exclusive=True, group="allocation")
+    async def run_preview(self, request: AllocationRequest) -> None:
+        """Check the request without writing anything."""
+        try:
+            preview = await self.portal.call(
+                allocations.preview_allocation,
+                self.portal.member,
+                request,
+                settings=self.portal.services.settings,
+            )
+        except UserError as error:
+            self.post_message(self.Said(error.text(self.portal.translator()), True))
+            return
+        self.post_message(self.Previewed(preview))
+
+    @on(Previewed)
+    def _previewed(self, message: Previewed) -> None:
+        preview = message.preview
+        request = preview.request
+        lines = [
+            _(
+                "Allocate {amount} of {label} to {n} member(s), {total} in all?",
+                amount=money(request.amount_cents),
+                label=request.label,
+                n=len(preview.member_ids),
+                total=money(preview.total_cents),
+            )
+        ]
+        if preview.warnings:
+            lines.append(
+                _(
+                    "URSSAF warning: gift vouchers above the exemption threshold of "
+                    "{threshold} for {year}:",
+                    year=request.year,
+                    threshold=money(preview.warnings[0].threshold_cents),
+                )
+            )
+            t = self.portal.translator()
+            for w in preview.warnings[:5]:
+                lines.append("  " + amount_line(w.name, w.total_cents, t))
+            if len(preview.warnings) > 5:
+                lines.append("  …")
+            lines.append(_("Above it, the vouchers bear social contributions."))
+
+        def answered(answer: bool | None) -> None:
+            if answer:
+                self.run_allocate(request, bool(preview.warnings))
+
+        self.app.push_screen(YesNoDialog("\n".join(lines), _("Allocate")), answered)
+
+    @work(exclusive=True, group="allocation")
+    async def run_allocate(self, request: AllocationRequest, acknowledge: bool) -> None:
+        """Write the allocation (the manager acknowledged any URSSAF warning)."""
+        try:
+            program = await self.portal.call(
+                allocations.allocate,
+                self.portal.member,
+                request,
+                settings=self.portal.services.settings,
+                acknowledge_urssaf=acknowledge,
+            )
+        except UserError as error:
+            self.post_message(self.Said(error.text(self.portal.translator()), True))
+            return
+        self.post_message(
+            self.Said(
+                _("{label} allocated to {n} member(s).", label=program.label, n=program.members)
+            )
+        )
+
+    @on(Said)
+    def _said(self, message: Said) -> None:
+        self._say(message.text, error=message.error)
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        box = self.query_one("#allocation-message", Static)
+        box.update(Content(text))
+        box.set_class(error, "error")

@@ -29,18 +29,54 @@ import asyncssh
 
 from portal.data.members import Member
 from portal.services import gate
+from portal.services import organization as organization_service
 from portal.services import twofactor as twofactor_service
 
 if TYPE_CHECKING:
-    from portal.ssh.server import ServerRuntime
+    from portal.ssh.runtime import ServerRuntime
 
 log = logging.getLogger(__name__)
 
-PASSWORD_PROMPT = "Password: "
-CODE_PROMPT = "Verification code: "
+# Bilingual: before login the member's language is not known yet.
+PASSWORD_PROMPT = "Mot de passe / Password: "
+CODE_PROMPT = "Code de vérification / Verification code: "
 _KEY_HOOK_PARAMS = ["username", "key_data", "msg", "signature"]
 
 KbdIntChallenge = Any  # asyncssh's: bool, or (name, instruction, lang, [(prompt, echo)])
+
+
+def asks_return_after_login(conn: asyncssh.SSHServerConnection) -> bool:
+    """Whether the client waits for the member to press Return before opening a session.
+
+    PuTTY's console client (plink, also PuTTY's own version string) prints "Access
+    granted. Press Return to begin session." after every login in an interactive console,
+    and opens the session only then: the connection must not be dropped as one that
+    opened no session while the member reads that line.
+    """
+    version = str(conn.get_extra_info("client_version") or "")
+    return "PuTTY" in version or "plink" in version.lower()
+
+
+def forgot_password_hint(settings: Any) -> str:
+    """The instruction of the round after a wrong password: where to reset it."""
+    port = settings.port
+    target = f"ssh {f'-p {port} ' if port not in (0, 22) else ''}"
+    target += f"{settings.guest_username}@{settings.public_host}"
+    return f"Mot de passe oublié ? {target}\nForgot your password? {target}"
+
+
+AUTH_LOG = logging.getLogger("portal.auth")
+"""One WARNING line per failed login, for fail2ban (see the README)."""
+
+
+def log_failure(username: str, ip: str | None, step: str) -> None:
+    """Log a failed login: the login as typed (made printable, clipped) and the address.
+
+    The format is fixed for fail2ban: ``Failed login for LOGIN from IP (STEP)``; the
+    secret is never logged, only which step failed (password, code or answer).
+    """
+    printable = "".join(ch if ch.isprintable() and not ch.isspace() else "?" for ch in username)
+    AUTH_LOG.warning("Failed login for %s from %s (%s)", printable[:64] or "-", ip or "-", step)
 
 
 def install_key_hook(
@@ -82,12 +118,16 @@ class Gatekeeper:
         self.failures = 0
         """Failed tries on this connection (passwords and codes; public key offers apart)."""
         self.key_offers = 0
+        self.wrong_password = False
+        """A password was refused on this connection (the next prompt hints at a reset)."""
         self.member: Member | None = None
         """The member once authenticated."""
         self.method = ""
         """How they authenticated: ``password`` or ``publickey``."""
         self.twofactor = False
         """Whether a verification code was given."""
+        self.twofactor_required = False
+        """Whether 2FA is required of this member (role or organization setting)."""
         self.on_too_many: Callable[[], None] | None = None
         """Called when the connection used up its tries (drops it)."""
         self.keys_supported = False
@@ -158,14 +198,15 @@ class Gatekeeper:
         if self._key_proven is not None and self._key_proven[0] == username:
             self._first, self._first_method = self._key_proven[1], "publickey"
             return ("", "", "", [(CODE_PROMPT, False)])
-        return ("", "", "", [(PASSWORD_PROMPT, False)])
+        hint = forgot_password_hint(self.runtime.settings) if self.wrong_password else ""
+        return ("", hint, "", [(PASSWORD_PROMPT, False)])
 
     async def respond(self, username: str, responses: list[str]) -> KbdIntChallenge:
         """Check one answer; returns True (in), False (denied) or the next challenge."""
         if len(responses) != 1:
-            return await self._failed(0.0)
+            return await self._failed(0.0, username, "answer")
         if self._first is not None:
-            return await self._check_code(responses[0])
+            return await self._check_code(username, responses[0])
         return await self._check_password(username, responses[0])
 
     async def _check_password(self, username: str, password: str) -> KbdIntChallenge:
@@ -173,17 +214,29 @@ class Gatekeeper:
         await self._sleep(
             await self._run(gate.wait_before, username, self.ip, policy=policy, now=self._now())
         )
+        # argon2 runs in the hashing threads (one per core), not in a database worker.
+        stored: str | None = await self._run(gate.password_hash_of, username)
+        hashing = self.runtime.hashing
+        ok = await hashing.verify(stored, password)
         attempt: gate.Attempt = await self._run(
-            gate.check_password, username, password, ip=self.ip, policy=policy, now=self._now()
+            gate.check_password,
+            username,
+            password,
+            ip=self.ip,
+            policy=policy,
+            now=self._now(),
+            verified=(stored, ok),
+            rehashed=await hashing.rehash(stored, password) if ok else None,
         )
         if attempt.member is None:
-            return await self._failed(attempt.delay)
+            self.wrong_password = True  # the next round says how to reset it
+            return await self._failed(attempt.delay, username, "password")
         if attempt.needs_code:
             self._first, self._first_method = attempt.member, "password"
             return ("", "", "", [(CODE_PROMPT, False)])
         return await self._let_in(attempt.member, "password", twofactor=False)
 
-    async def _check_code(self, code: str) -> KbdIntChallenge:
+    async def _check_code(self, username: str, code: str) -> KbdIntChallenge:
         first, self._first = self._first, None
         assert first is not None
         attempt: gate.Attempt = await self._run(
@@ -196,11 +249,12 @@ class Gatekeeper:
             now=self._now(),
         )
         if attempt.member is None:
-            return await self._failed(attempt.delay)
+            return await self._failed(attempt.delay, username, "code")
         return await self._let_in(attempt.member, self._first_method, twofactor=True)
 
-    async def _failed(self, delay: float) -> bool:
+    async def _failed(self, delay: float, username: str, step: str) -> bool:
         self.failures += 1
+        log_failure(username, self.ip, step)
         await self._sleep(delay)
         if self.exhausted and self.on_too_many is not None:
             self.on_too_many()
@@ -219,6 +273,9 @@ class Gatekeeper:
         )
         if current is None:
             return False
+        self.twofactor_required = bool(
+            await self._run(organization_service.twofactor_required, current)
+        )
         self.member, self.method, self.twofactor = current, method, twofactor
         log.info(
             "login: member %s from %s (%s%s)",
@@ -231,12 +288,20 @@ class Gatekeeper:
 
     @property
     def must_enroll_twofactor(self) -> bool:
-        """Managers and admins must turn 2FA on before anything else."""
+        """Managers, admins and members of an organization that requires it must turn 2FA
+        on before anything else."""
         return (
             self.member is not None
-            and twofactor_service.is_required(self.member)
+            and (self.twofactor_required or twofactor_service.is_required(self.member))
             and not self.twofactor
         )
 
 
-__all__ = ["CODE_PROMPT", "PASSWORD_PROMPT", "Gatekeeper", "install_key_hook"]
+__all__ = [
+    "CODE_PROMPT",
+    "PASSWORD_PROMPT",
+    "Gatekeeper",
+    "asks_return_after_login",
+    "forgot_password_hint",
+    "install_key_hook",
+]

@@ -217,3 +217,18 @@ async def running_server(
     finally:
         await server.close()
         services.close()
+
+
+async def open_raw(
+    port: int, source: str = "127.0.0.1"
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A bare TCP connection to the server from ``source`` (any 127/8 address on Linux),
+    which sends nothing: a half-open SSH connection, as a scanner leaves it."""
+    return await asyncio.wait_for(
+        asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0)), WAIT
+    )
+
+
+async def first_line(reader: asyncio.StreamReader) -> bytes:
+    """What the server says first: its SSH banner, or why it refused (b"" if it just hung up)."""
+    return (await asyncio.wait_for(reader.readline(), WAIT)).strip()

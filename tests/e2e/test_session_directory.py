@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from portal.config import Settings
 from portal.data import live_sessions
 from portal.data import members as members_data
-from portal.services import gate as gate_service
+from portal.services import member_admin
 from portal.services.runtime import Services, StoredSessions, make_services
 from tests.e2e.gate_helpers import Gate, Screen, connect, scripted, start_gate
 
@@ -107,7 +107,7 @@ async def test_deactivation_from_the_command_line_ends_sessions_in_every_worker(
         alice = members_data.get_member_by_login(db, "alice")
         assert marc is not None and alice is not None
         # No server in this process: the directory is what the database knows.
-        gate_service.deactivate_member(db, marc, alice.id, sessions=StoredSessions())
+        member_admin.deactivate_member(db, marc, alice.id, sessions=StoredSessions())
         await _sync(first, second)
         for screen, process in ((screen1, process1), (screen2, process2)):
             await screen.wait_for("Votre compte a été désactivé")
@@ -144,10 +144,9 @@ def test_each_worker_applies_its_share_of_the_caps(settings: Settings) -> None:
 
     registry = SessionRegistry(replace(settings, workers=2, max_sessions=5, max_sessions_per_ip=2))
     assert registry.share(5) == 3 and registry.share(2) == 1
-    registry.connections_by_ip["10.0.0.1"] = 1
     assert not registry.over_cap("10.0.0.1")
-    registry.connections_by_ip["10.0.0.1"] = 2
+    registry.sessions_by_ip["10.0.0.1"] = 1
     assert registry.over_cap("10.0.0.1")  # one per worker: two in all, the cap
     alone = SessionRegistry(replace(settings, workers=1, max_sessions=5, max_sessions_per_ip=2))
-    alone.connections_by_ip["10.0.0.1"] = 2
+    alone.sessions_by_ip["10.0.0.1"] = 1
     assert not alone.over_cap("10.0.0.1")

@@ -32,7 +32,7 @@ def live_apps() -> int:
 
 async def test_login_shows_home_in_french(server: PortalServer) -> None:
     conn, answerer = await connect(server.port, *ALICE)
-    assert answerer.prompts == ["Password: "]
+    assert answerer.prompts == ["Mot de passe / Password: "]
     term = await open_terminal(conn)
     await term.wait_for("Bonjour Alice !")
     screen = term.text()
@@ -192,6 +192,7 @@ async def test_idle_and_lifetime_sweep_close_sessions(server: PortalServer) -> N
 async def test_session_caps_refuse_clearly(tmp_path, demo_database) -> None:  # type: ignore[no-untyped-def]
     async with running_server(tmp_path / "d", demo_database, max_sessions_per_ip=1) as server:
         conn, _ = await connect(server.port, *ALICE)
+        await (await open_terminal(conn)).wait_for("Bonjour Alice !")  # sessions count
         with pytest.raises(asyncssh.DisconnectError) as refused:
             await connect(server.port, *BOB)
         assert "Too many sessions" in str(refused.value)

@@ -4,20 +4,32 @@ Why not ``LinuxDriver``: it reads ``sys.__stdin__``, installs process-wide signa
 handlers (a suspend would stop the whole server) and starts threads. This driver has no
 thread: the SSH session feeds it the channel's text (``feed``) and size changes
 (``resize``) on the event loop, and it writes frames to the channel.
+
+Input goes through the session's ``InputQueue`` (``portal/ssh/input_queue.py``): keys
+are applied in order, each with its effects in place before the next (type-ahead), the
+pending input is bounded and rate-limited, and parsing is sliced so that one session
+never holds the shared event loop. Resizes go straight to the app.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import functools
 from typing import TYPE_CHECKING, Any, Protocol
 
-from textual import constants, events
-from textual._xterm_parser import XTermParser
+from textual import events
 from textual.driver import Driver
 from textual.geometry import Size
 from textual.message import Message
+
+from portal.i18n import _
+from portal.ssh.input_queue import InputLimits, InputQueue
+from portal.ssh.textual_compat import SessionParser
+
+__all__ = ["MOUSE_OFF", "MOUSE_ON", "SSHDriver", "SessionParser", "Terminal"]
+
+#: Mouse reporting: clicks (?1000), drags while a button is held (?1002), SGR encoding.
+MOUSE_ON = "\x1b[?1000h\x1b[?1002h\x1b[?1006h"
+#: Turns off every mode a previous program may have left on, any-motion included.
+MOUSE_OFF = "\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1015l\x1b[?1006l"
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -34,28 +46,8 @@ class Terminal(Protocol):
     def attach(self, driver: SSHDriver | None) -> None:
         """Start (or with None, stop) forwarding input and resizes to ``driver``."""
 
-
-class SessionParser(XTermParser):
-    """Textual's input parser without its process-wide cache.
-
-    ``XTermParser._parse_extended_key`` is an ``lru_cache`` on the class: it keeps a
-    reference to every parser (and through its generator, the last key event and the
-    whole App) long after the session ended. Each parser gets its own cache instead,
-    which dies with it.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(debug=False)
-        unbound = XTermParser._parse_extended_key.__wrapped__  # type: ignore[attr-defined]
-        self._parse_extended_key = functools.lru_cache(maxsize=64)(  # type: ignore[method-assign]
-            functools.partial(unbound, self)
-        )
-
-    def release(self) -> None:
-        """Drop the cache and the generator so nothing of the session stays reachable."""
-        self._parse_extended_key.cache_clear()  # type: ignore[attr-defined]
-        with contextlib.suppress(RuntimeError, ValueError):
-            self._gen.close()
+    def close(self, farewell: str | None = None) -> None:
+        """End the session, with a last line for the client."""
 
 
 class SSHDriver(Driver):
@@ -74,8 +66,13 @@ class SSHDriver(Driver):
         if terminal is None:
             raise RuntimeError("SSHDriver needs an app with a .terminal (the SSH session)")
         self._terminal: Terminal | None = terminal
-        self._parser: SessionParser | None = SessionParser()
-        self._tick: asyncio.TimerHandle | None = None
+        limits = getattr(terminal, "input_limits", None)
+        self._input: InputQueue | None = InputQueue(
+            app,
+            self.process_message,
+            limits=limits if isinstance(limits, InputLimits) else None,
+            on_flood=self._flooded,
+        )
 
     def send_message(self, message: Message) -> None:
         """Post straight to the app: we are already on its event loop."""
@@ -92,7 +89,10 @@ class SSHDriver(Driver):
         write = self.write
         write("\x1b[?1049h")  # alternate screen
         if self._mouse:
-            write("\x1b[?1000h\x1b[?1003h\x1b[?1015h\x1b[?1006h")
+            # Button-event tracking (press, release, wheel, drag) in SGR encoding: the
+            # app uses clicks and scrolling, nothing reacts to hover, so any-motion
+            # tracking (?1003) would only make the client send a report per cell moved.
+            write(MOUSE_ON)
         write("\x1b[?25l")  # hide cursor
         write("\x1b[?1004h")  # focus in/out
         write("\x1b[?2004h")  # bracketed paste
@@ -105,30 +105,34 @@ class SSHDriver(Driver):
         size = Size(max(width, 1), max(height, 1))
         self.send_message(events.Resize(size, size))
 
-    def feed(self, text: str) -> None:
-        """Parse text typed by the client into key, mouse and paste events."""
-        parser = self._parser
-        if parser is None:
-            return
-        for event in parser.feed(text):
-            self.process_message(event)
-        if "\x1b" in text:
-            # A lone Escape is only known once nothing followed it for ESCDELAY.
-            if self._tick is not None:
-                self._tick.cancel()
-            self._tick = self._loop.call_later(constants.ESCAPE_DELAY + 0.01, self._run_tick)
+    @property
+    def input_queue(self) -> InputQueue | None:
+        """The session's pending input (None once input stopped)."""
+        return self._input
 
-    def _run_tick(self) -> None:
-        self._tick = None
-        if self._parser is not None:
-            for event in self._parser.tick():
-                self.process_message(event)
+    def feed(self, text: str) -> None:
+        """Queue text typed by the client (parsed into key, mouse and paste events)."""
+        if self._input is not None:
+            self._input.feed(text)
+
+    def _flooded(self) -> None:
+        """The client keeps sending more than its input budget: end the session."""
+        self._app.call_later(self._close_flooded)
+
+    def _close_flooded(self) -> None:
+        # Runs in the app's task, so the farewell is in the session's language.
+        farewell = _("Session closed: too much input was sent at once.")
+        terminal = self._terminal
+        if terminal is not None and callable(getattr(terminal, "close", None)):
+            terminal.close(farewell)
+        else:
+            self._app.exit(0)
 
     def disable_input(self) -> None:
-        """Stop receiving input."""
-        if self._tick is not None:
-            self._tick.cancel()
-            self._tick = None
+        """Stop receiving input (what is still queued is dropped)."""
+        if self._input is not None:
+            self._input.close()
+            self._input = None
         if self._terminal is not None:
             self._terminal.attach(None)
 
@@ -138,13 +142,13 @@ class SSHDriver(Driver):
         write = self.write
         write("\x1b[?2004l\x1b[?7h")
         if self._mouse:
-            write("\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l")
+            write(MOUSE_OFF)
         write("\x1b[?1049l\x1b[?25h\x1b[?1004l")
 
     def close(self) -> None:
-        """Release the parser and the channel so the closed session can be freed."""
-        if self._parser is not None:
-            self._parser.release()
-            self._parser = None
+        """Release the input queue and the channel so the closed session can be freed."""
+        if self._input is not None:
+            self._input.close()
+            self._input = None
         self._terminal = None
         self._last_move_event = None

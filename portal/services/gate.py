@@ -11,22 +11,16 @@ waits them (with an injectable sleep, so that tests never wait). After ``lock_af
 consecutive failures the account locks for ``lock_seconds`` and its member gets an email.
 Every try is audited, never with the secret.
 
-This module also holds what the guest entry shares: ``GateError`` (a sentence for the
-user, translated by the screen), ``CodeChallenge`` (a short code sent by email and held
-by one guest session) and the checks of logins, emails and names.
+This module also holds the refusals the guest entry shares (``GateError``, a sentence for
+the user); its checks of logins, emails, names and codes are in ``guest_checks``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import logging
-import re
-import secrets
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
@@ -35,16 +29,16 @@ from portal.data import members as members_data
 from portal.data.db import transaction
 from portal.data.members import Member
 from portal.i18n import N_, get_translator
-from portal.services import audit, notifications
+from portal.services import audit, emails, notifications
 from portal.services.crypto import SecretBox
+from portal.services.emails import Template
+from portal.services.errors import PortalError
 from portal.services.passwords import hash_password, needs_rehash, verify_password
-from portal.services.runtime import SessionDirectory
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "Attempt",
-    "CodeChallenge",
     "GateError",
     "GatePolicy",
     "KeyMatch",
@@ -53,7 +47,7 @@ __all__ = [
     "check_code",
     "check_key",
     "check_password",
-    "deactivate_member",
+    "password_hash_of",
     "login_succeeded",
     "wait_before",
 ]
@@ -65,21 +59,8 @@ IP = "ip"
 # -- errors shown to the user ----------------------------------------------------------------
 
 
-class GateError(Exception):
-    """Bad input at the gate or the guest entry: a sentence for the user.
-
-    Services run in worker threads where the session's language is unknown, so they raise
-    the English message id (marked with ``N_``) and its parameters; the screen translates.
-    """
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-    def translated(self, gettext: Any) -> str:
-        """The sentence in the language of ``gettext`` (``portal.i18n._`` in a screen)."""
-        return str(gettext(self.message, **self.params))
+class GateError(PortalError):
+    """Bad input at the gate or the guest entry (see ``services.errors``)."""
 
 
 class WrongCode(GateError):
@@ -202,16 +183,27 @@ def check_password(
     ip: str | None,
     policy: GatePolicy,
     now: float | None = None,
+    verified: tuple[str | None, bool] | None = None,
+    rehashed: str | None = None,
 ) -> Attempt:
     """The first step: login and password.
 
     Always verifies one argon2 hash (a dummy one for unknown logins), so the answer takes
     the same time whether the login exists or not. Runs in a worker thread.
+
+    ``verified`` is ``(hash, ok)`` when the caller already checked the password against
+    the hash ``password_hash_of`` returned (the SSH gate does, in its hashing threads, so
+    as not to hold a database worker for it); it counts only if that hash is still the
+    stored one. ``rehashed`` is the caller's new hash when that one was made with old
+    parameters (see ``passwords.HashPool.rehash``).
     """
     now = _now(now)
     member = members_data.get_member_by_login(db, login)
     stored = members_data.get_password_hash(db, member.id) if member else None
-    ok = verify_password(stored, password)
+    if verified is not None and verified[0] == stored:
+        ok = verified[1]
+    else:
+        ok = verify_password(stored, password)
     locked = _locked(db, login, now)
     if member is None or not ok or member.status != "active" or locked:
         if member is None:
@@ -234,8 +226,14 @@ def check_password(
             now=now,
         )
     if stored and needs_rehash(stored):
-        members_data.set_password_hash(db, member.id, hash_password(password))
+        members_data.set_password_hash(db, member.id, rehashed or hash_password(password))
     return Attempt(member, needs_code=_twofactor_enabled(db, member.id))
+
+
+def password_hash_of(db: Database, login: str) -> str | None:
+    """The stored hash of ``login``'s password (None: no such login, or no password)."""
+    member = members_data.get_member_by_login(db, login)
+    return members_data.get_password_hash(db, member.id) if member else None
 
 
 def check_code(
@@ -415,197 +413,21 @@ def recipient(db: Database, member: Member) -> str:
     return notifications.recipient_for(db, member.id)
 
 
+ACCOUNT_LOCKED = Template(
+    subject=N_("Your Portal account is locked for a while"),
+    body=N_(
+        "Hello {name},\n\n"
+        'After {failures} failed attempts to sign in, your account "{login}" is locked '
+        "until {until} (Paris time). Nobody, not even you, can sign in until then.\n\n"
+        "If these attempts were not yours, someone may be trying to guess your password: "
+        "once the lock is over, change it in My account, or reset it from the guest entry, "
+        "and tell your CSE.\n"
+    ),
+)
+"""Sent when failed sign-ins lock an account; parameters: failures, until."""
+
+
 def _send_lock_email(db: Database, member: Member, until: float, failures: int) -> None:
     t = get_translator(member.language)
     when = t.datetime(dt.datetime.fromtimestamp(until, tz=dt.UTC), "short")
-    notifications.enqueue(
-        db,
-        to=recipient(db, member),
-        member_id=member.id,
-        subject=t.gettext("Your Portal account is locked for a while"),
-        body=t.gettext(
-            "Hello {name},\n\n"
-            'After {failures} failed attempts to sign in, your account "{login}" is locked '
-            "until {until} (Paris time). Nobody, not even you, can sign in until then.\n\n"
-            "If these attempts were not yours, someone may be trying to guess your password: "
-            "once the lock is over, change it in My account, or reset it from the guest entry, "
-            "and tell your CSE.\n",
-            name=member.first_name,
-            failures=failures,
-            login=member.login,
-            until=when,
-        ),
-    )
-
-
-# -- deactivation --------------------------------------------------------------------------------
-
-
-def deactivate_member(
-    db: Database, actor: Member, member_id: int, *, sessions: SessionDirectory
-) -> Member:
-    """Deactivate an account (manager of its organization, or admin) and end its sessions.
-
-    The account can no longer sign in; its live sessions end at once with a sentence in
-    the member's language.
-
-    Raises:
-        PermissionError: The actor may not manage this member.
-        GateError: Deactivating oneself, or an account already deactivated.
-    """
-    actor_now = _authorized_actor(db, actor)
-    target = members_data.get_member(db, member_id)
-    if target is None or not _may_manage(actor_now, target):
-        raise PermissionError("not allowed to deactivate this member")
-    if target.id == actor_now.id:
-        raise GateError(N_("You cannot deactivate your own account."))
-    with transaction(db):
-        if not gate_data.deactivate_member(db, target.id):
-            raise GateError(N_("This account is already deactivated."))
-        audit.record(
-            db,
-            "member.deactivated",
-            actor_id=actor_now.id,
-            organization_id=target.organization_id,
-            target=target.login,
-        )
-    t = get_translator(target.language)
-    ended = sessions.close_member_sessions(
-        db,
-        target.id,
-        reason=t.gettext(
-            "Your account has been deactivated. Contact your CSE if this is a mistake."
-        ),
-    )
-    log.info("member %s deactivated by %s; %d session(s) ended", target.id, actor_now.id, ended)
-    updated = members_data.get_member(db, target.id)
-    assert updated is not None
-    return updated
-
-
-def _authorized_actor(db: Database, actor: Member) -> Member:
-    """The actor as stored now; refuses one who is no longer an active manager or admin."""
-    current = members_data.get_member(db, actor.id)
-    if current is None or current.status != "active" or not current.is_manager:
-        raise PermissionError("managers and admins only")
-    return current
-
-
-def _may_manage(actor: Member, target: Member) -> bool:
-    """Admins manage everyone; managers the non-admins of their own organization."""
-    if actor.role == "admin":
-        return True
-    return (
-        actor.role == "manager"
-        and target.organization_id == actor.organization_id
-        and target.role != "admin"
-    )
-
-
-# -- checks shared by the guest entry ------------------------------------------------------------
-
-LOGIN_RE = re.compile(r"^[a-z][a-z0-9._-]{2,31}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def check_login_format(login: str) -> None:
-    """Raise unless ``login`` is 3 to 32 lower-case letters, digits, dots, dashes, underscores."""
-    if not LOGIN_RE.match(login):
-        raise GateError(
-            N_(
-                "A login has 3 to 32 characters: lower-case letters, digits, '.', '-' or '_', "
-                "and starts with a letter."
-            )
-        )
-
-
-def check_email(email: str) -> None:
-    """Raise unless ``email`` looks like an address."""
-    if len(email) > 254 or not EMAIL_RE.match(email):
-        raise GateError(N_("Please enter a valid email address."))
-
-
-def check_name(value: str) -> None:
-    """Raise unless a first or last name is given, printable and reasonably short."""
-    if not value or len(value) > 60 or not value.isprintable():
-        raise GateError(N_("Please enter your first and last name (60 characters at most)."))
-
-
-def check_new_password(
-    password: str, confirm: str, *, login: str, name: str, organization: str, language: str | None
-) -> None:
-    """Raise when the two entries differ or the password breaks the policy.
-
-    ``language`` words the policy's reasons (worker threads do not know the session's).
-    """
-    if password != confirm:
-        raise GateError(N_("The two passwords are not the same."))
-    from portal.services.password_policy import check_password_policy
-
-    problems = check_password_policy(
-        password,
-        login=login,
-        name=name,
-        organization=organization,
-        translator=get_translator(language),
-    )
-    if problems:
-        raise WeakPassword(list(problems))
-
-
-# -- short codes held by one guest session --------------------------------------------------------
-
-
-def _digest(salt: bytes, code: str) -> bytes:
-    return hmac.new(salt, code.encode(), hashlib.sha256).digest()
-
-
-@dataclass
-class CodeChallenge:
-    """A six-digit code sent by email, valid a short while, held by one guest session only.
-
-    Only a salted digest is kept. Binding the code to the session that asked for it means a
-    guesser gets ``attempts_left`` tries per email sent, whatever number of connections they
-    open, and a wrong guess writes nothing to the database.
-    """
-
-    salt: bytes
-    digest: bytes
-    expires_at: float
-    attempts_left: int = 5
-    used: bool = field(default=False)
-
-    @classmethod
-    def issue(cls, now: float, ttl: float, attempts: int = 5) -> tuple[CodeChallenge, str]:
-        """A new challenge and its code (to send, never to keep)."""
-        code = f"{secrets.randbelow(10**6):06d}"
-        salt = secrets.token_bytes(16)
-        return cls(salt, _digest(salt, code), now + ttl, attempts), code
-
-    @classmethod
-    def impossible(cls, now: float, ttl: float, attempts: int = 5) -> CodeChallenge:
-        """A challenge whose code was never sent (an unknown account looks the same)."""
-        challenge, _code = cls.issue(now, ttl, attempts)
-        return challenge
-
-    def verify(self, code: str, now: float) -> bool:
-        """True for the right code in time, without spending it; a wrong code spends a try."""
-        if self.used or self.attempts_left <= 0 or now >= self.expires_at:
-            return False
-        cleaned = "".join(ch for ch in code if not ch.isspace())
-        if hmac.compare_digest(_digest(self.salt, cleaned), self.digest):
-            return True
-        self.attempts_left -= 1
-        return False
-
-    def check(self, code: str, now: float) -> bool:
-        """Like ``verify``, and the right code is spent (it works once)."""
-        if self.verify(code, now):
-            self.used = True
-            return True
-        return False
-
-    @property
-    def exhausted(self) -> bool:
-        """No more attempts, or already used: a new code is needed."""
-        return self.used or self.attempts_left <= 0
+    emails.notify_member(db, member.id, ACCOUNT_LOCKED, failures=failures, until=when)

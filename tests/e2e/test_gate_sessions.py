@@ -9,7 +9,7 @@ import pytest
 from sqlite_utils import Database
 
 from portal.data import members as members_data
-from portal.services import gate as gate_service
+from portal.services import member_admin
 from portal.services.runtime import Services
 from tests.e2e.gate_helpers import Gate, Screen, connect, refused, scripted, start_gate
 
@@ -47,7 +47,7 @@ async def test_deactivation_ends_the_members_sessions_at_once(
         assert marc is not None and alice is not None
         # As the management screen does: the service runs in a database worker thread.
         updated = await services.store.run(
-            gate_service.deactivate_member, marc, alice.id, sessions=services.sessions
+            member_admin.deactivate_member, marc, alice.id, sessions=services.sessions
         )
         assert updated.status == "deactivated"
         for screen, process in ((screen1, process1), (screen2, process2)):

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from portal.data import members as members_data
 from portal.services import gate, signup
+from tests.mail_helpers import last_body
 
 T0 = 1_800_000_000.0
 GOOD = "Lanterne-Orage-Piano-77"
@@ -38,7 +39,8 @@ def request(
         guest_username="welcome",
         now=T0,
     )
-    body = db.execute("SELECT body FROM email_outbox ORDER BY id DESC LIMIT 1").fetchone()[0]
+    body = last_body(db)
+    assert body is not None
     code = re.search(r"^    (\d{6})$", body, re.M)
     assert code
     return signup.confirm(db, draft, code.group(1), now=T0)
@@ -137,9 +139,8 @@ async def test_refusing_needs_a_reason_which_the_applicant_receives(app_for, db:
         assert rows(app) == []
     row = db.execute("SELECT status, reason FROM signup_requests").fetchone()
     assert tuple(row) == ("refused", "Inconnue au CSE")
-    body = db.execute(
-        "SELECT body FROM email_outbox WHERE recipient = 'chloe@mail.example' ORDER BY id DESC"
-    ).fetchone()[0]
+    body = last_body(db, "recipient = 'chloe@mail.example'")
+    assert body is not None
     assert "Inconnue au CSE" in body
     assert members_data.get_member_by_login(db, "chloe") is None
 

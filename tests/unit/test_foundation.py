@@ -124,7 +124,11 @@ def test_demo_reset_restores_the_demo(tmp_path: Path) -> None:
     members_data.create_organization(db, "Extra", None)
     audit.record(db, "something")
     db.conn.close()
-    assert cli.main(["--data-dir", str(data), "demo"]) == 0
+    assert cli.main(["--data-dir", str(data), "demo"]) == 1  # asks first: no terminal here
+    db = connect(data / "portal.db")
+    assert "Extra" in {o.name for o in members_data.list_organizations(db)}
+    db.conn.close()
+    assert cli.main(["--data-dir", str(data), "demo", "--yes"]) == 0
     db = connect(data / "portal.db")
     assert "Extra" not in {o.name for o in members_data.list_organizations(db)}
     assert audit.recent(db) == []
@@ -136,9 +140,9 @@ def test_demo_reset_restores_the_demo(tmp_path: Path) -> None:
 def test_backup_is_a_consistent_copy(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     data = tmp_path / "d"
     cli.main(["--data-dir", str(data), "init"])
-    target = tmp_path / "backup.db"
+    target = tmp_path / "backup"
     assert cli.main(["--data-dir", str(data), "backup", str(target)]) == 0
-    copy = connect(target)
+    copy = connect(target / "portal.db")
     assert members_data.get_member_by_login(copy, "alice") is not None
     assert cli.main(["--data-dir", str(data), "backup", str(target)]) == 1  # never overwrites
 
@@ -147,7 +151,7 @@ def test_help_lists_every_command(capsys) -> None:  # type: ignore[no-untyped-de
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     out = capsys.readouterr().out
-    for command in ("serve", "init", "demo", "backup", "renew"):
+    for command in ("serve", "init", "demo", "backup", "restore", "renew"):
         assert command in out
 
 

@@ -9,8 +9,9 @@ import pytest
 from sqlite_utils import Database
 
 from portal.data import members as members_data
-from portal.services import gate, passwords, twofactor
-from portal.services.gate import CodeChallenge, GateError, GatePolicy
+from portal.services import gate, member_admin, passwords, twofactor
+from portal.services.gate import GateError, GatePolicy
+from portal.services.guest_checks import CodeChallenge
 from portal.services.runtime import SessionInfo
 
 ALICE_PASSWORD = "Soleil-Vert-2026!"
@@ -225,7 +226,7 @@ def _member(db: Database, login: str):  # type: ignore[no-untyped-def]
 def test_a_manager_deactivates_a_member_and_their_sessions_end(db: Database) -> None:
     sessions = FakeSessions()
     marc, alice = _member(db, "marc"), _member(db, "alice")
-    updated = gate.deactivate_member(db, marc, alice.id, sessions=sessions)
+    updated = member_admin.deactivate_member(db, marc, alice.id, sessions=sessions)
     assert updated.status == "deactivated"
     assert sessions.closed == [
         (alice.id, "Votre compte a été désactivé. Contactez votre CSE s'il s'agit d'une erreur.")
@@ -238,28 +239,33 @@ def test_deactivation_is_for_managers_of_the_organization(db: Database) -> None:
     sessions = FakeSessions()
     alice, bob, nina, marc = (_member(db, n) for n in ("alice", "bob", "nina", "marc"))
     with pytest.raises(PermissionError):
-        gate.deactivate_member(db, nina, alice.id, sessions=sessions)  # other organization
+        member_admin.deactivate_member(db, nina, alice.id, sessions=sessions)  # other organization
     with pytest.raises(PermissionError):
-        gate.deactivate_member(db, bob, _member(db, "nina").id, sessions=sessions)  # a member
+        member_admin.deactivate_member(
+            db, bob, _member(db, "nina").id, sessions=sessions
+        )  # a member
     with pytest.raises(PermissionError):
-        gate.deactivate_member(db, marc, _member(db, "admin").id, sessions=sessions)
+        member_admin.deactivate_member(db, marc, _member(db, "admin").id, sessions=sessions)
     with pytest.raises(GateError):
-        gate.deactivate_member(db, marc, marc.id, sessions=sessions)
+        member_admin.deactivate_member(db, marc, marc.id, sessions=sessions)
     assert sessions.closed == []
     assert _member(db, "alice").status == "active"
     # An admin may deactivate anyone.
-    gate.deactivate_member(db, _member(db, "admin"), bob.id, sessions=sessions)
+    member_admin.deactivate_member(db, _member(db, "admin"), bob.id, sessions=sessions)
     assert _member(db, "bob").status == "deactivated"
 
 
 def test_a_key_of_another_member_does_not_open_an_account(db: Database, services) -> None:  # type: ignore[no-untyped-def]
     import asyncssh
 
-    from portal.services import ssh_keys
+    from portal.services import reauth, ssh_keys
+    from tests.reauth_helpers import proof_for
 
     key = asyncssh.generate_private_key("ssh-ed25519")
     text = key.export_public_key("openssh").decode()
-    ssh_keys.add_key(db, _member(db, "bob"), text)
+    bob, box = _member(db, "bob"), services.secrets
+    proof = proof_for(db, box, bob, reauth.ADD_SSH_KEY)  # re-authentication (issue 9)
+    ssh_keys.add_key(db, bob, text, box=box, proof=proof)
     assert gate.check_key(db, "alice", text, ip="10.0.0.1") is None
     match = gate.check_key(db, "bob", text, ip="10.0.0.1")
     assert match is not None and match.member.login == "bob" and not match.needs_code

@@ -11,6 +11,7 @@ from sqlite_utils import Database
 from portal.data import members as members_data
 from portal.services import gate, invitations
 from portal.services.gate import GateError, WeakPassword, WrongCode
+from tests.mail_helpers import last_body
 
 T0 = 1_800_000_000.0
 PASSWORD = "Riviere-Clavier-Nuage-31"
@@ -31,9 +32,8 @@ def member(db: Database, login: str):  # type: ignore[no-untyped-def]
 
 
 def code_in_last_email(db: Database, to: str) -> str:
-    body = db.execute(
-        "SELECT body FROM email_outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1", [to]
-    ).fetchone()[0]
+    body = last_body(db, "recipient = ?", [to])
+    assert body is not None
     found = re.search(r"\b([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})\b", body)
     assert found, body
     return found.group(1)
@@ -57,7 +57,8 @@ def test_an_invitation_creates_an_invited_account_and_emails_a_code(db: Database
     assert invited.status == "invited" and invited.organization_name == "CSE Démo"
     assert members_data.get_password_hash(db, invited.id) is None
     code = code_in_last_email(db, "hugo.petit@demo.example")
-    body = db.execute("SELECT body FROM email_outbox ORDER BY id DESC").fetchone()[0]
+    body = last_body(db)
+    assert body is not None
     assert "welcome@localhost" in body and "7 jours" in body
     # Only a digest of the code is stored.
     stored = repr([tuple(r) for r in db.execute("SELECT * FROM invitations").fetchall()])

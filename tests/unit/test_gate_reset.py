@@ -12,6 +12,7 @@ from portal.data import members as members_data
 from portal.services import gate, password_reset
 from portal.services.gate import WeakPassword, WrongCode
 from portal.services.runtime import SessionInfo
+from tests.mail_helpers import bodies
 
 T0 = 1_800_000_000.0
 NEW = "Falaise-Violon-Cerise-58"
@@ -45,12 +46,7 @@ def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def emails_to(db: Database, to: str) -> list[str]:
-    return [
-        r[0]
-        for r in db.execute(
-            "SELECT body FROM email_outbox WHERE recipient = ? ORDER BY id", [to]
-        ).fetchall()
-    ]
+    return bodies(db, "recipient = ?", [to])
 
 
 def code_of(body: str) -> str:

@@ -13,16 +13,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.markup import escape
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, Input, Static
 
 from portal.i18n import _
 from portal.screens.base import PortalScreen
-from portal.screens.pacing import PromptModalScreen
 from portal.services import signup
 from portal.services.gate import GateError
 from portal.services.signup import SignupRequest
 from portal.widgets.footer import PortalFooter
+from portal.widgets.pacing import PromptModalScreen
+from portal.widgets.table import DataTable
 
 
 class ValidateDialog(PromptModalScreen[bool]):
@@ -168,7 +170,8 @@ class SignupsScreen(PortalScreen):
             if admin:
                 cells.append(request.organization_name)
             cells.append(_("checked") if request.key_verified else _("none (0)"))
-            table.add_row(*cells, key=str(request.id))
+            # Content, not markup: names and logins are shown as typed.
+            table.add_row(*(Content(cell) for cell in cells), key=str(request.id))
         status = self.query_one("#signups-status", Static)
         status.update(_("No request is waiting.") if not self._requests else "")
         self._show_detail()
@@ -192,12 +195,14 @@ class SignupsScreen(PortalScreen):
             if request.key_verified
             else _(
                 "No identification key: check that this person belongs to {organization}.",
-                organization=escape(request.organization_name),
+                organization=request.organization_name,
             )
         )
+        # Content, not markup: what the applicant typed is shown as the text it is.
         detail.update(
-            f"{escape(request.full_name)} · {escape(request.email)} · "
-            f"{escape(request.login)}\n[dim]{key}[/dim]"
+            Content.assemble(
+                f"{request.full_name} · {request.email} · {request.login}\n", (key, "dim")
+            )
         )
 
     def action_reload(self) -> None:
@@ -252,7 +257,7 @@ class SignupsScreen(PortalScreen):
                     name=escape(request.full_name),
                 )
         except GateError as error:
-            status.update(escape(error.translated(_)))
+            status.update(escape(error.text()))
             status.set_class(True, "error")
             self.reload()
             return

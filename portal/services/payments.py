@@ -5,31 +5,29 @@ are dropped there: the rest of Portal only ever sees a provider token or referen
 brand and the last four digits. ``CardDetails`` masks itself in ``repr`` so that even a
 debugging print cannot leak the number.
 
-Payment confirmation is asynchronous, as with a real provider (which calls a webhook):
-``PaymentConfirmer`` waits ``settings.payment_confirm_delay`` seconds with
-``loop.call_later`` and then records what the provider says. Tests call
-``orders.record_payment_result`` directly, or use a confirmer with no delay and
-``await confirmer.idle()``; nothing sleeps.
+Payment confirmation is asynchronous, as with a real provider (which calls a webhook); it
+acts on the order, so it lives on the orders side (``services.payment_confirmation``)
+and payments only name its interface (``Confirmations``).
+
+The provider also answers what it holds for a reference (``lookup``) and lists its
+recent payments (``list_payments``): the reconciliation job
+(``services.reconciliation``) compares that view with our payment rows.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from portal.i18n import N_
-from portal.services.wallet import UserError, today_paris
-
-if TYPE_CHECKING:
-    from portal.config import Settings
-    from portal.data.db import Store
-    from portal.services.runtime import Services
+from portal.services import clock
+from portal.services.clock import today_paris
+from portal.services.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +35,16 @@ __all__ = [
     "Authorization",
     "CardDetails",
     "CardToken",
-    "PaymentConfirmer",
+    "Confirmations",
+    "ConfirmedCallback",
     "PaymentDeclined",
     "PaymentProvider",
     "PaymentsRuntime",
+    "ProviderPayment",
     "SandboxProvider",
     "TEST_CARDS",
     "card_brand",
     "luhn_ok",
-    "runtime_for",
 ]
 
 
@@ -96,6 +95,27 @@ class Authorization:
     last4: str
 
 
+@dataclass(frozen=True)
+class ProviderPayment:
+    """The provider's own view of one payment (what reconciliation compares with ours)."""
+
+    reference: str
+    status: str
+    """``authorized``, ``requires_action``, ``captured``, ``voided``, ``declined``,
+    ``insufficient_funds``. A refund leaves a payment ``captured`` with
+    ``refunded_cents`` > 0."""
+    amount_cents: int
+    refunded_cents: int
+    created_at: dt.datetime
+    refund_ref: str | None = None
+    """The reference of the latest refund, if any."""
+
+    @property
+    def money_taken(self) -> bool:
+        """True when the provider holds money of this payment not given back."""
+        return self.status == "captured" and self.refunded_cents < self.amount_cents
+
+
 class PaymentProvider(Protocol):
     """What Portal needs from a card payment provider (the sandbox, or a real one)."""
 
@@ -123,6 +143,14 @@ class PaymentProvider(Protocol):
 
     def refund(self, reference: str, amount_cents: int) -> str:
         """Give back money taken; returns the refund's reference."""
+        ...
+
+    def lookup(self, reference: str) -> ProviderPayment | None:
+        """The provider's view of one payment, or None when it does not know it."""
+        ...
+
+    def list_payments(self, *, since: dt.datetime) -> list[ProviderPayment]:
+        """The payments the provider created since ``since``, oldest first."""
         ...
 
 
@@ -198,7 +226,9 @@ class _Intent:
     status: str
     brand: str
     last4: str
+    created_at: dt.datetime = field(default_factory=clock.now)
     refunded_cents: int = 0
+    refund_ref: str | None = None
 
 
 class SandboxProvider:
@@ -264,14 +294,43 @@ class SandboxProvider:
 
     def refund(self, reference: str, amount_cents: int) -> str:
         with self._lock:
+            refund_ref = "re_sbx_" + secrets.token_hex(12)
             intent = self._intents.get(reference)
             if intent is not None:
                 if intent.status == "authorized":
                     intent.status = "captured"
+                if intent.status != "captured":
+                    raise ValueError(f"nothing captured to refund ({intent.status})")
                 if intent.refunded_cents + amount_cents > intent.amount_cents:
                     raise ValueError("refund larger than the payment")
                 intent.refunded_cents += amount_cents
-            return "re_sbx_" + secrets.token_hex(12)
+                intent.refund_ref = refund_ref
+            return refund_ref
+
+    def lookup(self, reference: str) -> ProviderPayment | None:
+        with self._lock:
+            intent = self._intents.get(reference)
+            return None if intent is None else self._view(reference, intent)
+
+    def list_payments(self, *, since: dt.datetime) -> list[ProviderPayment]:
+        with self._lock:
+            found = [
+                self._view(ref, intent)
+                for ref, intent in self._intents.items()
+                if intent.created_at >= since
+            ]
+        return sorted(found, key=lambda p: p.created_at)
+
+    @staticmethod
+    def _view(reference: str, intent: _Intent) -> ProviderPayment:
+        return ProviderPayment(
+            reference,
+            intent.status,
+            intent.amount_cents,
+            intent.refunded_cents,
+            intent.created_at,
+            intent.refund_ref,
+        )
 
     def status(self, reference: str) -> str | None:
         """The sandbox's own view of a payment (tests)."""
@@ -286,104 +345,41 @@ ConfirmedCallback = Callable[[Any], None]
 """Called on the event loop with the order detail (or None) once a payment is settled."""
 
 
-@dataclass
-class PaymentConfirmer:
-    """Records each payment's confirmation ``delay`` seconds after it was authorized.
+class Confirmations(Protocol):
+    """What the process's payment confirmer does (``services.payment_confirmation``).
 
-    Lives for the process (not a session): a member who logs out still gets their order
-    validated. ``schedule`` must be called on the event loop.
+    The confirmer records a confirmation into its order, so it lives on the orders side;
+    payments only know this interface.
     """
-
-    store: Store
-    provider: PaymentProvider
-    settings: Settings
-    delay: float | None = None
-    """Seconds to wait (default ``settings.payment_confirm_delay``)."""
-    _pending: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
-    _handles: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
 
     def schedule(self, reference: str, on_done: ConfirmedCallback | None = None) -> None:
         """Confirm the payment ``reference`` after the delay, then call ``on_done``."""
-        loop = asyncio.get_running_loop()
-        delay = self.settings.payment_confirm_delay if self.delay is None else self.delay
-        done: asyncio.Future[Any] = self._pending.get(reference) or loop.create_future()
-        self._pending[reference] = done
-        if on_done is not None:
-            done.add_done_callback(lambda f: on_done(None if f.cancelled() else f.result()))
-        if reference in self._handles:
-            return
-        self._handles[reference] = loop.call_later(
-            max(0.0, delay), lambda: loop.create_task(self._confirm(reference))
-        )
-
-    async def _confirm(self, reference: str) -> None:
-        from portal.services import orders
-
-        self._handles.pop(reference, None)
-        done = self._pending.pop(reference, None)
-        result = None
-        try:
-            ok = await self.store.run(lambda _db: self.provider.confirmation(reference))
-            result = await self.store.run(
-                orders.record_payment_result, reference, ok, settings=self.settings
-            )
-        except Exception:
-            log.exception("payment confirmation failed for %s", reference)
-        if done is not None and not done.done():
-            done.set_result(result)
+        ...
 
     async def catch_up(self) -> int:
         """Schedule confirmations left waiting (after a restart); returns how many."""
-        from portal.services import orders
-
-        references = await self.store.run(orders.awaiting_confirmation)
-        for reference in references:
-            self.schedule(reference)
-        return len(references)
+        ...
 
     async def flush(self) -> None:
-        """Confirm every scheduled payment now, without waiting for its delay (tests, shutdown)."""
-        loop = asyncio.get_running_loop()
-        for reference, handle in list(self._handles.items()):
-            handle.cancel()
-            del self._handles[reference]
-            loop.create_task(self._confirm(reference))
-        await self.idle()
+        """Confirm every scheduled payment now, without waiting for its delay."""
+        ...
 
     async def idle(self) -> None:
-        """Wait until every scheduled confirmation has been recorded (tests)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending.values()), return_exceptions=True)
+        """Wait until every scheduled confirmation has been recorded."""
+        ...
 
     def close(self) -> None:
-        """Forget the timers (the process is stopping; ``catch_up`` resumes them)."""
-        for handle in self._handles.values():
-            handle.cancel()
-        self._handles.clear()
-        for future in self._pending.values():
-            future.cancel()
-        self._pending.clear()
+        """Forget the timers (the process is stopping)."""
+        ...
 
 
 @dataclass
 class PaymentsRuntime:
-    """The process's payment provider and confirmer (in ``services.extras['payments']``)."""
+    """The process's payment provider and confirmer (``services.payments``)."""
 
     provider: PaymentProvider
-    confirmer: PaymentConfirmer
+    confirmer: Confirmations
 
     def close(self) -> None:
         """Stop pending timers."""
         self.confirmer.close()
-
-
-def runtime_for(services: Services) -> PaymentsRuntime:
-    """The payments runtime of a process, created with the sandbox provider on first use."""
-    runtime = services.extras.get("payments")
-    if runtime is None:
-        provider = SandboxProvider()
-        runtime = PaymentsRuntime(
-            provider, PaymentConfirmer(services.store, provider, services.settings)
-        )
-        services.extras["payments"] = runtime
-    return runtime  # type: ignore[no-any-return]

@@ -1,8 +1,10 @@
 """Connections, transactions, migrations and the thread-pooled store.
 
-Every connection sets WAL, ``busy_timeout``, ``foreign_keys=ON`` and
-``synchronous=FULL``. Connections are opened in autocommit mode so that transactions
-are explicit: money moves inside ``transaction(conn)`` which issues ``BEGIN IMMEDIATE``.
+Every connection sets WAL, ``busy_timeout``, ``foreign_keys=ON``,
+``synchronous=FULL`` and ``secure_delete=ON`` (deleted or overwritten content is zeroed
+in the page rather than left in free space, so an erased code or sealed body is not
+found later in the file or a backup of it). Connections are opened in autocommit mode
+so that transactions are explicit: money moves inside ``transaction(conn)`` which issues ``BEGIN IMMEDIATE``.
 
 No SQL runs on the event loop thread: ``Store.run`` sends a function to a worker thread
 that owns its own connection, and awaits the result.
@@ -51,6 +53,7 @@ def connect(path: Path | str) -> Database:
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA secure_delete=ON")
     return Database(conn)
 
 
@@ -80,7 +83,15 @@ def truncate_all(db: Database) -> None:
 
     Append-only triggers are dropped for the time of the reset and recreated as they were.
     """
-    tables = [t for t in db.table_names() if t != "_migrations" and not t.startswith("sqlite_")]
+    # Full-text indexes (and their shadow tables) follow their content tables by triggers.
+    indexes = [t for t in db.table_names() if db.table(t).virtual_table_using]
+    tables = [
+        t
+        for t in db.table_names()
+        if t != "_migrations"
+        and not t.startswith("sqlite_")
+        and not any(t == v or t.startswith(f"{v}_") for v in indexes)
+    ]
     db.execute("PRAGMA foreign_keys=OFF")
     try:
         with transaction(db):

@@ -3,10 +3,15 @@
 A failure counter is keyed by a scope (``account``: a login in lower case, known or not, so
 that unknown logins are throttled exactly like real ones; ``ip``: a client address;
 ``reset``: reset emails sent to one member) and counts consecutive failures.
+
+The same table counts code emails for rate limits (``take_quota``): ``signup_to`` (sign-up
+codes sent to one address, lower case), ``signup_ip`` and ``reset_ip`` (sign-up codes and
+reset requests from one client address).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -61,6 +66,26 @@ def add_failure(
         [scope, key, now, forget_before],
     ).fetchone()
     return Throttle(**dict(row))
+
+
+def take_quota(
+    db: Database, quotas: Iterable[tuple[str, str, int]], now: float, *, window: float
+) -> tuple[str, str] | None:
+    """Count one event on each (scope, key) if every one is under its limit.
+
+    ``quotas`` are (scope, key, limit): at most ``limit`` events per key, a counter
+    starting again once its last event is older than ``window`` seconds. All or nothing:
+    when one key is at its limit nothing is counted and that (scope, key) is returned;
+    else each is counted and None returned. Call it inside the caller's transaction.
+    """
+    wanted = list(quotas)
+    for scope, key, limit in wanted:
+        counter = get_throttle(db, scope, key)
+        if counter and counter.failures >= limit and counter.last_failure_at > now - window:
+            return scope, key
+    for scope, key, _limit in wanted:
+        add_failure(db, scope, key, now, forget_before=now - window)
+    return None
 
 
 def set_locked_until(db: Database, scope: str, key: str, until: float | None) -> None:

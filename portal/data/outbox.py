@@ -7,7 +7,7 @@ rows written by the database defaults and by Python compare correctly as strings
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
@@ -43,6 +43,8 @@ class OutboxEmail:
     claim_token: str | None
     sensitive: bool
     """The body holds a one-time secret and is erased once delivered or given up."""
+    sealed_body: str | None = field(default=None, repr=False)
+    """A sensitive body, encrypted (``body`` is then empty); see ``notifications``."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class Attachment:
 
 _COLUMNS = (
     "id, created_at, member_id, recipient, subject, body, status, attempts, next_attempt_at,"
-    " last_error, sent_at, claim_token, sensitive"
+    " last_error, sent_at, claim_token, sensitive, sealed_body"
 )
 
 
@@ -74,12 +76,17 @@ def insert_email(
     subject: str,
     body: str,
     sensitive: bool = False,
+    sealed_body: str | None = None,
 ) -> int:
-    """Queue one email and return its id (a ``sensitive`` body is erased once sent)."""
+    """Queue one email and return its id (a ``sensitive`` body is erased once sent).
+
+    A sensitive email normally comes with ``body=''`` and its ``sealed_body`` (encrypted
+    by the caller: this module never sees a key).
+    """
     cur = db.execute(
-        "INSERT INTO email_outbox (member_id, recipient, subject, body, sensitive)"
-        " VALUES (?, ?, ?, ?, ?)",
-        [member_id, recipient, subject, body, int(sensitive)],
+        "INSERT INTO email_outbox (member_id, recipient, subject, body, sensitive, sealed_body)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [member_id, recipient, subject, body, int(sensitive), sealed_body],
     )
     return int(cur.lastrowid or 0)
 
@@ -175,7 +182,8 @@ def mark_sent(db: Database, email_id: int, token: str, sent_at: str) -> bool:
     """Record a delivery (erasing a sensitive body); False when the claim was lost."""
     cur = db.execute(
         "UPDATE email_outbox SET status = 'sent', sent_at = ?, last_error = NULL,"
-        " claim_token = NULL, body = CASE WHEN sensitive THEN '' ELSE body END"
+        " claim_token = NULL, body = CASE WHEN sensitive THEN '' ELSE body END,"
+        " sealed_body = NULL"
         " WHERE id = ? AND claim_token = ? AND status = 'pending'",
         [sent_at, email_id, token],
     )
@@ -196,7 +204,7 @@ def mark_failed(db: Database, email_id: int, token: str, error: str) -> bool:
     """Give up on a claimed row (erasing a sensitive body); False when the claim was lost."""
     cur = db.execute(
         "UPDATE email_outbox SET status = 'failed', last_error = ?, claim_token = NULL,"
-        " body = CASE WHEN sensitive THEN '' ELSE body END"
+        " body = CASE WHEN sensitive THEN '' ELSE body END, sealed_body = NULL"
         " WHERE id = ? AND claim_token = ? AND status = 'pending'",
         [error, email_id, token],
     )

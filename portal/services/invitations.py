@@ -17,17 +17,28 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from portal.config import Settings
+from portal.data import directory as directory_data
 from portal.data import identity_gate as gate_data
 from portal.data import members as members_data
 from portal.data import signup_requests as requests_data
 from portal.data.db import transaction
 from portal.data.members import Member
-from portal.i18n import LANGUAGES, N_, get_translator
-from portal.services import audit, gate, notifications
+from portal.i18n import LANGUAGES, N_
+from portal.services import audit, emails, guest_checks
+from portal.services.emails import Template
 from portal.services.gate import GateError, WrongCode
 from portal.services.passwords import hash_password
 
-__all__ = ["INVITATION_DAYS", "InvitedAccount", "activate", "find", "invite", "reinvite"]
+__all__ = [
+    "INVITATION_DAYS",
+    "InvitedAccount",
+    "activate",
+    "find",
+    "guest_command",
+    "invite",
+    "invite_by_operator",
+    "reinvite",
+]
 
 INVITATION_DAYS = 7
 """Days an activation code stays valid."""
@@ -50,6 +61,31 @@ class InvitedAccount:
     def full_name(self) -> str:
         """First and last name."""
         return f"{self.first_name} {self.last_name}"
+
+
+INVITATION = Template(
+    subject=N_("You are invited to Portal, the member space of {organization}"),
+    body=N_(
+        "Hello {name},\n\n"
+        "{inviter} invites you to the member space of {organization}. Your login is "
+        '"{login}". To activate your account and choose your password, connect to the '
+        "guest entry:\n\n    {command}\n\n"
+        'choose "Activate an invited account" and type this code:\n\n    {code}\n\n'
+        "The code works once and is valid for {days} days.\n"
+    ),
+    sensitive=True,
+)
+"""Sent to the organization email of an invited person; parameters: inviter, command,
+code, days (name, organization, login: the member's)."""
+
+ACTIVATED = Template(
+    subject=N_("Your Portal account is active"),
+    body=N_(
+        'Hello {name},\n\nYour account "{login}" is now active. If you did not '
+        "activate it yourself, contact your CSE at once.\n"
+    ),
+)
+"""Sent once an invited account is activated (parameters: the member's)."""
 
 
 def new_code() -> str:
@@ -105,16 +141,18 @@ def invite(
         raise GateError(N_("Please choose the organization."))
     first_name, last_name = first_name.strip(), last_name.strip()
     email, login = email.strip(), login.strip().lower()
-    gate.check_name(first_name)
-    gate.check_name(last_name)
-    gate.check_email(email)
-    gate.check_login_format(login)
+    guest_checks.check_name(first_name)
+    guest_checks.check_name(last_name)
+    guest_checks.check_email(email)
+    guest_checks.check_login_format(login)
     if (
         login == settings.guest_username.lower()
         or members_data.get_member_by_login(db, login)
         or requests_data.login_pending(db, login)
     ):
         raise GateError(N_("This login is already taken. Please choose another one."))
+    if directory_data.email_used(db, organization.id, email):
+        raise GateError(N_("This email is already used by an account of the organization."))
     language = language if language in LANGUAGES else "fr"
     with transaction(db):
         member_id = members_data.create_member(
@@ -166,7 +204,10 @@ def reinvite(
         )
 
 
-def _issue(db: Database, actor: Member, member: Member, *, settings: Settings, now: float) -> None:
+def _issue(
+    db: Database, actor: Member | None, member: Member, *, settings: Settings, now: float
+) -> str:
+    """Replace the member's open invitations with a new one, email its code, return it."""
     gate_data.revoke_open_invitations(db, member.id)
     code = new_code()
     gate_data.insert_invitation(
@@ -174,34 +215,93 @@ def _issue(db: Database, actor: Member, member: Member, *, settings: Settings, n
         member_id=member.id,
         code_hash=_code_hash(code),
         expires_at=now + INVITATION_DAYS * 86400,
-        created_by=actor.id,
+        created_by=actor.id if actor else None,
     )
-    t = get_translator(member.language)
-    port = "" if settings.port == 22 else f"-p {settings.port} "
-    notifications.enqueue(
+    emails.notify_member(
         db,
-        to=member.org_email,
-        member_id=member.id,
-        subject=t.gettext(
-            "You are invited to Portal, the member space of {organization}",
-            organization=member.organization_name,
-        ),
-        body=t.gettext(
-            "Hello {name},\n\n"
-            "{inviter} invites you to the member space of {organization}. Your login is "
-            '"{login}". To activate your account and choose your password, connect to the '
-            "guest entry:\n\n    {command}\n\n"
-            'choose "Activate an invited account" and type this code:\n\n    {code}\n\n'
-            "The code works once and is valid for {days} days.\n",
-            name=member.first_name,
-            inviter=actor.full_name,
-            organization=member.organization_name,
-            login=member.login,
-            command=f"ssh {port}{settings.guest_username}@{settings.public_host}",
-            code=code,
-            days=INVITATION_DAYS,
-        ),
+        member.id,
+        INVITATION,
+        to=member.org_email,  # no contact address is verified before activation
+        inviter=actor.full_name if actor else "Portal",
+        command=guest_command(settings),
+        code=code,
+        days=INVITATION_DAYS,
     )
+    return code
+
+
+def guest_command(settings: Settings) -> str:
+    """The command that opens the guest entry (activation, sign-up, reset)."""
+    port = "" if settings.port == 22 else f"-p {settings.port} "
+    return f"ssh {port}{settings.guest_username}@{settings.public_host}"
+
+
+def invite_by_operator(
+    db: Database,
+    *,
+    organization_id: int | None,
+    login: str,
+    email: str,
+    role: str,
+    first_name: str,
+    last_name: str,
+    settings: Settings,
+    language: str = "fr",
+    now: float | None = None,
+) -> tuple[Member, str]:
+    """An invited account created by the ``portal user create`` command (no actor).
+
+    Returns:
+        The account and its one-time activation code (the operator passes it on).
+
+    Raises:
+        GateError: A field is wrong, the login or email is taken, or a manager without
+            an organization.
+    """
+    now = time.time() if now is None else now
+    if role not in ("member", "manager", "admin"):
+        raise GateError(N_("Unknown role."))
+    if role != "admin" and organization_id is None:
+        raise GateError(N_("Please choose the organization."))
+    first_name, last_name = first_name.strip(), last_name.strip()
+    email, login = email.strip(), login.strip().lower()
+    guest_checks.check_name(first_name)
+    guest_checks.check_name(last_name)
+    guest_checks.check_email(email)
+    guest_checks.check_login_format(login)
+    if (
+        login == settings.guest_username.lower()
+        or members_data.get_member_by_login(db, login)
+        or requests_data.login_pending(db, login)
+    ):
+        raise GateError(N_("This login is already taken. Please choose another one."))
+    if organization_id is not None and directory_data.email_used(db, organization_id, email):
+        raise GateError(N_("This email is already used by an account of the organization."))
+    with transaction(db):
+        member_id = members_data.create_member(
+            db,
+            organization_id=organization_id,
+            login=login,
+            first_name=first_name,
+            last_name=last_name,
+            org_email=email,
+            password_hash=None,
+            role=role,
+            status="invited",
+            language=language if language in LANGUAGES else "fr",
+        )
+        member = members_data.get_member(db, member_id)
+        assert member is not None
+        code = _issue(db, None, member, settings=settings, now=now)
+        audit.record(
+            db,
+            "member.invited",
+            organization_id=organization_id,
+            target=login,
+            role=role,
+            via="cli",
+        )
+    return member, code
 
 
 def find(
@@ -251,7 +351,7 @@ def activate(
     """
     now = time.time() if now is None else now
     account = find(db, code, ip=ip, now=now)
-    gate.check_new_password(
+    guest_checks.check_new_password(
         password,
         confirm,
         login=account.login,
@@ -280,17 +380,5 @@ def activate(
             target=member.login,
             ip=ip,
         )
-        t = get_translator(member.language)
-        notifications.enqueue(
-            db,
-            to=gate.recipient(db, member),
-            member_id=member.id,
-            subject=t.gettext("Your Portal account is active"),
-            body=t.gettext(
-                'Hello {name},\n\nYour account "{login}" is now active. If you did not '
-                "activate it yourself, contact your CSE at once.\n",
-                name=member.first_name,
-                login=member.login,
-            ),
-        )
+        emails.notify_member(db, member.id, ACTIVATED)
     return member

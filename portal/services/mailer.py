@@ -3,9 +3,11 @@
 One ``Mailer`` runs per process (started by ``PortalServer.start``). It wakes when a
 session queues an email (``notifications.subscribe``) and otherwise only when the next
 retry is due, or after ``idle_check`` seconds to pick up mail queued by other processes.
-Each pass claims due rows atomically, sends them one by one in its own thread (network
-and file I/O never run on the event loop, and never hold a database worker), and stores
-the outcome: sent, retried later with exponential backoff, or failed for good.
+Each pass claims due rows atomically (the sealed body of a sensitive email is decrypted
+then, in memory only: ``notifications.claim_due``), sends them one by one in its own
+thread (network and file I/O never run on the event loop, and never hold a database
+worker), and stores the outcome: sent, retried later with exponential backoff, or failed
+for good; a sensitive body, sealed or not, is erased with that outcome.
 
 Delivery is at least once: a process that dies between sending and recording loses
 its claim after the lease and the email goes again (with the same Message-ID, so mail

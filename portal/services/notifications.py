@@ -8,16 +8,27 @@ Delivery is done by ``portal.services.mailer.Mailer``, which uses the functions 
 ``claim_due`` takes due rows atomically (so two workers or two processes never send the
 same email), then ``record_sent`` / ``record_failure`` store the outcome, with an
 exponential backoff between attempts and a final ``failed`` after ``max_attempts``.
+
+Sensitive emails (a code or a link that grants access: ``enqueue(..., sensitive=True)``)
+are sealed: their body is written only encrypted with the data directory's secret box
+(``secrets.key`` beside the database file, see ``box_for``), ``claim_due`` opens it for
+the mailer, and the sealed copy is erased once the email is sent or given up. So the code
+never reaches the database file, its WAL or a backup in clear; and since connections
+use ``secure_delete``, the erased ciphertext does not linger in free space either.
+Use ``readable_body`` to read any queued body (tests do).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+from cryptography.fernet import Fernet
 from sqlite_utils import Database
 
 from portal.data import contact as contact_data
@@ -25,15 +36,18 @@ from portal.data import members as members_data
 from portal.data import outbox
 from portal.data.db import transaction
 from portal.data.outbox import Attachment, OutboxEmail, parse_timestamp, timestamp
+from portal.services.crypto import InvalidToken, SecretBox, load_or_create_box
 
 __all__ = [
     "Attachment",
     "Backoff",
     "OutboxEmail",
+    "box_for",
     "claim_due",
     "enqueue",
     "next_due_at",
     "outbox_key",
+    "readable_body",
     "recipient_for",
     "record_failure",
     "release_claims",
@@ -105,6 +119,46 @@ def _ring(db: Database) -> None:
             log.exception("outbox wake-up callback failed")
 
 
+# -- sealing of sensitive bodies ---------------------------------------------------------
+#
+# ``enqueue`` only receives a connection, so the box is found from the database itself:
+# the key file is ``secrets.key`` in the folder of the main database file (the data
+# directory, ``Settings.secret_key_path``), loaded once per path and kept for the life of
+# the process. Like the doorbells above this is process-wide wiring keyed by file, with no
+# session or member data. An in-memory database gets a key that lives as long as the
+# process (its rows cannot outlive it anyway). ``portal restore`` replaces the key file
+# only while the server is stopped, so a cached box never goes stale in a live process.
+
+_boxes: dict[str, SecretBox] = {}
+_boxes_lock = threading.Lock()
+KEY_FILE = "secrets.key"
+
+
+def box_for(db: Database) -> SecretBox:
+    """The secret box of this database's data directory (created on first use)."""
+    key = outbox_key(db)
+    with _boxes_lock:
+        box = _boxes.get(key)
+        if box is None:
+            if key:
+                box = load_or_create_box(Path(key).parent / KEY_FILE)
+            else:
+                box = SecretBox(Fernet.generate_key())
+            _boxes[key] = box
+        return box
+
+
+def readable_body(db: Database, email: OutboxEmail) -> str:
+    """The text of a queued email: its sealed body opened, else its stored body.
+
+    Raises:
+        InvalidToken: The sealed body cannot be opened (the key file was changed).
+    """
+    if email.sealed_body:
+        return box_for(db).decrypt(email.sealed_body)
+    return email.body
+
+
 # -- queueing --------------------------------------------------------------------------
 
 
@@ -120,21 +174,24 @@ def enqueue(
 ) -> int:
     """Queue one email; ``attachments`` are (filename, content type, bytes). Returns its id.
 
-    ``sensitive=True`` marks a body holding a one-time secret (a verification code): it
-    is erased from the outbox once delivered or given up.
+    ``sensitive=True`` marks a body holding a one-time secret (a code, a link that grants
+    access): it is stored only sealed (encrypted, see ``box_for``), opened by the mailer
+    at send time, and erased once delivered or given up.
 
     Joins the caller's transaction when there is one (the usual case), so the email
     exists only if the caller's change is committed. The mailer is woken at once: its
     claim takes the write lock, so it waits for that commit and never sees half a message.
     """
+    sealed = box_for(db).encrypt(body) if sensitive else None
     with transaction(db):
         email_id = outbox.insert_email(
             db,
             member_id=member_id,
             recipient=to,
             subject=subject,
-            body=body,
+            body="" if sensitive else body,
             sensitive=sensitive,
+            sealed_body=sealed,
         )
         for filename, content_type, content in attachments:
             outbox.insert_attachment(db, email_id, filename, content_type, content)
@@ -191,14 +248,28 @@ def claim_due(
     """Atomically take up to ``limit`` due emails for the worker named by ``token``.
 
     Each claimed email counts one more attempt and is hidden from other workers for
-    ``lease`` (after which a worker that died mid-send loses it to another).
+    ``lease`` (after which a worker that died mid-send loses it to another). Sealed
+    bodies come back opened (``body`` in clear, in memory only, ``sealed_body`` None);
+    one that cannot be opened (another ``secrets.key``) is given up at once.
     """
     now = now or utcnow()
     with transaction(db):
         emails = outbox.claim_due(
             db, now=timestamp(now), lease_until=timestamp(now + lease), token=token, limit=limit
         )
-        return [(email, outbox.attachments_of(db, email.id)) for email in emails]
+        claimed = []
+        for email in emails:
+            if email.sealed_body:
+                try:
+                    email = dataclasses.replace(
+                        email, body=readable_body(db, email), sealed_body=None
+                    )
+                except InvalidToken:
+                    log.error("email %s: its sealed body cannot be opened; given up", email.id)
+                    outbox.mark_failed(db, email.id, token, "sealed body cannot be opened")
+                    continue
+            claimed.append((email, outbox.attachments_of(db, email.id)))
+        return claimed
 
 
 def record_sent(db: Database, email_id: int, token: str, *, now: dt.datetime | None = None) -> bool:

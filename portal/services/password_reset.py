@@ -2,9 +2,12 @@
 
 The answer to a request never tells whether the account exists: an unknown login or email
 gets a ``ResetChallenge`` too, one whose code was never sent. The code is bound to the guest
-session that asked for it (see ``gate.CodeChallenge``): five tries per email, whatever the
+session that asked for it (see ``guest_checks.CodeChallenge``): five tries per email, whatever the
 number of connections, and a wrong code writes nothing. After ``MAX_EMAILS_PER_HOUR``
-codes, the next one waits until an hour after the last, so the entry cannot flood a mailbox.
+codes, the next one waits until an hour after the last, so the entry cannot flood a mailbox;
+that limit is silent (a refusal would tell that the account exists). One client address may
+ask ``MAX_REQUESTS_PER_CLIENT`` resets an hour, for any login or email known or not (so
+the refusal, a sentence, tells nothing about accounts).
 
 A reset ends the member's live sessions, lifts a lock left by failed sign-ins, and sends a
 notice to the member. Two-factor authentication, when on, is still asked at the next login.
@@ -22,17 +25,48 @@ from portal.data import members as members_data
 from portal.data.db import transaction
 from portal.data.members import Member
 from portal.i18n import N_, get_translator
-from portal.services import audit, gate, notifications
-from portal.services.gate import CodeChallenge, GateError, WrongCode
+from portal.services import audit, emails, gate, guest_checks
+from portal.services.emails import Template
+from portal.services.gate import GateError, WrongCode
+from portal.services.guest_checks import CodeChallenge
 from portal.services.passwords import hash_password
-from portal.services.runtime import SessionDirectory
+from portal.services.session_directory import SessionDirectory
 
 __all__ = ["CODE_TTL", "ResetChallenge", "complete_reset", "request_reset"]
 
 CODE_TTL = 15 * 60
 """Seconds a reset code stays valid."""
 MAX_EMAILS_PER_HOUR = 3
+"""Reset codes sent to one member within an hour (silently capped)."""
+MAX_REQUESTS_PER_CLIENT = 10
+"""Reset requests from one client address within an hour (refused with a sentence)."""
 RESET = "reset"
+RESET_IP = "reset_ip"
+TOO_MANY_FROM_CLIENT = N_(
+    "Too many codes were asked from your connection. Please try again in an hour."
+)
+
+RESET_CODE = Template(
+    subject=N_("Your Portal password reset code"),
+    body=N_(
+        "Hello {name},\n\n"
+        'Someone (you, we hope) asked to reset the password of your account "{login}". '
+        "Type this code on the reset screen to choose a new password:\n\n    {code}\n\n"
+        "It works once and is valid for {minutes} minutes. If you did not ask for it, "
+        "ignore this email: your password stays as it is.\n"
+    ),
+    sensitive=True,
+)
+"""The reset code; parameters: code, minutes (name, login: the member's)."""
+
+PASSWORD_RESET = Template(
+    subject=N_("Your Portal password was changed"),
+    body=N_(
+        'Hello {name},\n\nThe password of your account "{login}" was just reset with '
+        "a code sent to this address. If you did not do it, contact your CSE at once.\n"
+    ),
+)
+"""The notice once the password was reset (parameters: the member's)."""
 
 
 @dataclass
@@ -61,11 +95,21 @@ def request_reset(
     """Send a reset code to the account named by a login or an email, if there is one.
 
     Raises:
-        GateError: Nothing was typed (the only error: the answer is otherwise the same).
+        GateError: Nothing was typed, or too many requests from this client address (the
+            only errors: the answer is otherwise the same, account or not).
     """
     now = time.time() if now is None else now
     if not identifier.strip():
         raise GateError(N_("Please type your login or your email address."))
+    if ip:
+        with transaction(db):
+            refused = gate_data.take_quota(
+                db, [(RESET_IP, ip, MAX_REQUESTS_PER_CLIENT)], now, window=3600
+            )
+            if refused is not None:
+                audit.record(db, "auth.reset_throttled", ip=ip, limit=RESET_IP)
+        if refused is not None:
+            raise GateError(TOO_MANY_FROM_CLIENT)
     member = _find_member(db, identifier)
     if member is None:
         audit.record(db, "auth.reset_requested", target=identifier.strip()[:64], ip=ip, known=False)
@@ -84,24 +128,7 @@ def request_reset(
             return ResetChallenge(None, CodeChallenge.impossible(now, CODE_TTL))
         gate_data.add_failure(db, RESET, str(member.id), now, forget_before=now - 3600)
         challenge, code = CodeChallenge.issue(now, CODE_TTL)
-        t = get_translator(member.language)
-        notifications.enqueue(
-            db,
-            to=gate.recipient(db, member),
-            member_id=member.id,
-            subject=t.gettext("Your Portal password reset code"),
-            body=t.gettext(
-                "Hello {name},\n\n"
-                'Someone (you, we hope) asked to reset the password of your account "{login}". '
-                "Type this code on the reset screen to choose a new password:\n\n    {code}\n\n"
-                "It works once and is valid for {minutes} minutes. If you did not ask for it, "
-                "ignore this email: your password stays as it is.\n",
-                name=member.first_name,
-                login=member.login,
-                code=code,
-                minutes=CODE_TTL // 60,
-            ),
-        )
+        emails.notify_member(db, member.id, RESET_CODE, code=code, minutes=CODE_TTL // 60)
         audit.record(
             db,
             "auth.reset_requested",
@@ -150,7 +177,7 @@ def complete_reset(
         if challenge.exhausted:
             raise WrongCode(N_("This code has expired or was tried too often. Ask for a new code."))
         raise WrongCode(N_("This code is not right. Check the email and try again."))
-    gate.check_new_password(
+    guest_checks.check_new_password(
         password,
         confirm,
         login=member.login,
@@ -171,19 +198,7 @@ def complete_reset(
             target=member.login,
             ip=ip,
         )
-        t = get_translator(member.language)
-        notifications.enqueue(
-            db,
-            to=gate.recipient(db, member),
-            member_id=member.id,
-            subject=t.gettext("Your Portal password was changed"),
-            body=t.gettext(
-                'Hello {name},\n\nThe password of your account "{login}" was just reset with '
-                "a code sent to this address. If you did not do it, contact your CSE at once.\n",
-                name=member.first_name,
-                login=member.login,
-            ),
-        )
+        emails.notify_member(db, member.id, PASSWORD_RESET)
     if sessions is not None:
         t = get_translator(member.language)
         sessions.close_member_sessions(

@@ -9,15 +9,14 @@ from textual.widgets import Input, Static
 from portal.data import members as members_data
 from portal.services import invitations
 from portal.services.accounts import check_password
+from tests.mail_helpers import bodies
 
 
 def _outbox(db, login: str) -> list[str]:  # type: ignore[no-untyped-def]
     member = members_data.get_member_by_login(db, login)
     if member is None:
         return []
-    return [
-        r[0] for r in db.execute("SELECT body FROM email_outbox WHERE member_id = ?", [member.id])
-    ]
+    return bodies(db, "member_id = ?", [member.id])
 
 
 async def _fill(pilot, app, **values: str) -> None:  # type: ignore[no-untyped-def]

@@ -4,18 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlite_utils import Database
 
 from portal.data import audit as audit_data
 from portal.data import contact as contact_data
 from portal.data import outbox
 from portal.data.members import Member, get_member_by_login
-from portal.services import contact, emails
+from portal.services import contact, emails, reauth
 from portal.services.contact import ContactError
+from portal.services.crypto import SecretBox
+from tests.mail_helpers import body_of
+from tests.reauth_helpers import proof_for
 
 NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def ask_email(db: Database) -> Callable[..., contact.ContactView]:
+    """``ask_email(member, email, now=...)``: a new address, after the member's password."""
+    box = SecretBox(Fernet.generate_key())
+    proofs: dict[int, reauth.Proof] = {}
+
+    def ask_email(member: Member, raw_email: str, **kwargs: Any) -> contact.ContactView:
+        if member.id not in proofs:
+            proofs[member.id] = proof_for(db, box, member, reauth.CHANGE_EMAIL)
+        return contact.request_email_verification(
+            db, member, raw_email, box=box, proof=proofs[member.id], **kwargs
+        )
+
+    return ask_email
 
 
 def _member(db: Database, login: str) -> Member:
@@ -26,8 +48,9 @@ def _member(db: Database, login: str) -> Member:
 
 def _code_sent_to(db: Database, address: str) -> str:
     [email] = outbox.list_emails(db, recipient=address, limit=1)
-    found = re.search(r"^    (\d{6})$", email.body, re.MULTILINE)
-    assert found, email.body
+    body = body_of(db, email.id)
+    found = re.search(r"^    (\d{6})$", body, re.MULTILINE)
+    assert found, body
     return found.group(1)
 
 
@@ -35,9 +58,9 @@ def _wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-def test_a_verified_address_receives_the_mail(db: Database) -> None:
+def test_a_verified_address_receives_the_mail(db: Database, ask_email: Any) -> None:
     alice = _member(db, "alice")
-    view = contact.request_email_verification(db, alice, "  Alice@Perso.EXAMPLE ", now=NOW)
+    view = ask_email(alice, "  Alice@Perso.EXAMPLE ", now=NOW)
     assert view.pending_email == "Alice@perso.example"
     assert emails.recipient_for(db, alice.id) == "alice.martin@demo.example"
 
@@ -60,9 +83,9 @@ def test_a_verified_address_receives_the_mail(db: Database) -> None:
         assert code not in repr(entry)
 
 
-def test_a_wrong_code_changes_nothing_but_its_count(db: Database) -> None:
+def test_a_wrong_code_changes_nothing_but_its_count(db: Database, ask_email: Any) -> None:
     alice = _member(db, "alice")
-    contact.request_email_verification(db, alice, "alice@perso.example", now=NOW)
+    ask_email(alice, "alice@perso.example", now=NOW)
     code = _code_sent_to(db, "alice@perso.example")
     with pytest.raises(ContactError) as error:
         contact.verify_email(db, alice, _wrong(code), now=NOW)
@@ -72,9 +95,11 @@ def test_a_wrong_code_changes_nothing_but_its_count(db: Database) -> None:
     assert pending is not None and pending.attempts == 1
 
 
-def test_five_wrong_codes_void_the_code_until_a_new_one_is_sent(db: Database) -> None:
+def test_five_wrong_codes_void_the_code_until_a_new_one_is_sent(
+    db: Database, ask_email: Any
+) -> None:
     alice = _member(db, "alice")
-    contact.request_email_verification(db, alice, "alice@perso.example", now=NOW)
+    ask_email(alice, "alice@perso.example", now=NOW)
     code = _code_sent_to(db, "alice@perso.example")
     for _ in range(contact.MAX_TRIES):
         with pytest.raises(ContactError):
@@ -91,9 +116,9 @@ def test_five_wrong_codes_void_the_code_until_a_new_one_is_sent(db: Database) ->
     assert emails.recipient_for(db, alice.id) == "alice@perso.example"
 
 
-def test_an_expired_code_is_refused(db: Database) -> None:
+def test_an_expired_code_is_refused(db: Database, ask_email: Any) -> None:
     alice = _member(db, "alice")
-    contact.request_email_verification(db, alice, "alice@perso.example", now=NOW)
+    ask_email(alice, "alice@perso.example", now=NOW)
     code = _code_sent_to(db, "alice@perso.example")
     with pytest.raises(ContactError) as error:
         contact.verify_email(db, alice, code, now=NOW + contact.CODE_TTL)
@@ -101,9 +126,9 @@ def test_an_expired_code_is_refused(db: Database) -> None:
     assert emails.recipient_for(db, alice.id) == "alice.martin@demo.example"
 
 
-def test_resend_voids_the_previous_code_and_is_rate_limited(db: Database) -> None:
+def test_resend_voids_the_previous_code_and_is_rate_limited(db: Database, ask_email: Any) -> None:
     alice = _member(db, "alice")
-    contact.request_email_verification(db, alice, "alice@perso.example", now=NOW)
+    ask_email(alice, "alice@perso.example", now=NOW)
     first = _code_sent_to(db, "alice@perso.example")
     with pytest.raises(ContactError) as error:
         contact.resend_code(db, alice, now=NOW + dt.timedelta(seconds=30))
@@ -121,9 +146,9 @@ def test_resend_voids_the_previous_code_and_is_rate_limited(db: Database) -> Non
     assert len(outbox.list_emails(db, recipient="alice@perso.example")) == 5
 
 
-def test_a_member_cannot_use_another_members_code(db: Database) -> None:
+def test_a_member_cannot_use_another_members_code(db: Database, ask_email: Any) -> None:
     alice, bob = _member(db, "alice"), _member(db, "bob")
-    contact.request_email_verification(db, alice, "shared@example.fr", now=NOW)
+    ask_email(alice, "shared@example.fr", now=NOW)
     code = _code_sent_to(db, "shared@example.fr")
     with pytest.raises(ContactError) as error:
         contact.verify_email(db, bob, code, now=NOW)
@@ -145,24 +170,22 @@ def test_a_member_cannot_use_another_members_code(db: Database) -> None:
         "x" * 250 + "@example.fr",
     ],
 )
-def test_invalid_emails_are_refused(db: Database, bad: str) -> None:
+def test_invalid_emails_are_refused(db: Database, ask_email: Any, bad: str) -> None:
     with pytest.raises(ContactError):
-        contact.request_email_verification(db, _member(db, "alice"), bad, now=NOW)
+        ask_email(_member(db, "alice"), bad, now=NOW)
     assert outbox.list_emails(db) == []
 
 
-def test_the_organization_email_needs_no_verification(db: Database) -> None:
+def test_the_organization_email_needs_no_verification(db: Database, ask_email: Any) -> None:
     with pytest.raises(ContactError) as error:
-        contact.request_email_verification(
-            db, _member(db, "alice"), "ALICE.MARTIN@demo.example", now=NOW
-        )
+        ask_email(_member(db, "alice"), "ALICE.MARTIN@demo.example", now=NOW)
     assert "organization email" in error.value.message
     assert outbox.list_emails(db) == []
 
 
-def test_going_back_to_the_organization_email(db: Database) -> None:
+def test_going_back_to_the_organization_email(db: Database, ask_email: Any) -> None:
     alice = _member(db, "alice")
-    contact.request_email_verification(db, alice, "alice@perso.example", now=NOW)
+    ask_email(alice, "alice@perso.example", now=NOW)
     contact.verify_email(db, alice, _code_sent_to(db, "alice@perso.example"), now=NOW)
     view = contact.use_organization_email(db, alice, now=NOW)
     assert view.recipient == "alice.martin@demo.example" and view.details.comm_email is None
@@ -232,17 +255,17 @@ def test_newsletter_opt_in_and_out(db: Database) -> None:
     assert [e.details["subscribed"] for e in entries] == [False, True]
 
 
-def test_english_members_get_the_code_in_english(db: Database) -> None:
+def test_english_members_get_the_code_in_english(db: Database, ask_email: Any) -> None:
     bob = _member(db, "bob")
-    contact.request_email_verification(db, bob, "bob@home.example", now=NOW)
+    ask_email(bob, "bob@home.example", now=NOW)
     [message] = outbox.list_emails(db, recipient="bob@home.example")
     assert message.subject == "Your code to confirm this email address"
-    assert message.body.startswith("Hello Bob,")
+    assert body_of(db, message.id).startswith("Hello Bob,")
 
 
 def test_contact_error_is_translated() -> None:
     from portal.i18n import get_translator
 
     error = ContactError("Wrong code. Tries left: {n}.", n=2)
-    assert error.translated(get_translator("fr")) == "Code erroné. Essais restants : 2."
-    assert error.translated(get_translator("en")) == "Wrong code. Tries left: 2."
+    assert error.text(get_translator("fr")) == "Code erroné. Essais restants : 2."
+    assert error.text(get_translator("en")) == "Wrong code. Tries left: 2."

@@ -12,6 +12,7 @@ from portal.data import members as members_data
 from portal.services import gate, signup
 from portal.services.gate import GateError, WeakPassword, WrongCode
 from portal.services.passwords import verify_password
+from tests.mail_helpers import bodies, last_body
 
 T0 = 1_800_000_000.0
 GOOD_PASSWORD = "Lanterne-Orage-Piano-77"
@@ -27,9 +28,8 @@ def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def last_code(db: Database, to: str) -> str:
-    body = db.execute(
-        "SELECT body FROM email_outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1", [to]
-    ).fetchone()[0]
+    body = last_body(db, "recipient = ?", [to])
+    assert body is not None
     found = re.search(r"^    (\d{6})$", body, re.M)
     assert found, body
     return found.group(1)
@@ -188,9 +188,7 @@ def test_a_manager_validates_and_the_member_can_sign_in(db: Database, settings) 
         db, "chloe", GOOD_PASSWORD, ip="10.0.0.5", policy=gate.GatePolicy()
     )
     assert attempt.ok
-    body = db.execute(
-        "SELECT body FROM email_outbox WHERE subject = 'Votre compte Portal est prêt'"
-    ).fetchone()[0]
+    [body] = bodies(db, "subject = 'Votre compte Portal est prêt'")
     assert "ssh" in body and "chloe@" in body
     assert signup.list_pending(db, marc) == []
     assert db.execute("SELECT password_hash FROM signup_requests").fetchone()[0] is None
@@ -205,10 +203,8 @@ def test_a_manager_refuses_with_a_reason_the_applicant_receives(db: Database) ->
         signup.refuse(db, marc, request.id, "   ")
     refused = signup.refuse(db, marc, request.id, "Not an employee of Démo.")
     assert refused.status == "refused" and refused.reason == "Not an employee of Démo."
-    body = db.execute(
-        "SELECT body FROM email_outbox WHERE recipient = ? ORDER BY id DESC",
-        ["chloe.bernard@demo.example"],
-    ).fetchone()[0]
+    body = last_body(db, "recipient = ?", ["chloe.bernard@demo.example"])
+    assert body is not None
     assert "Not an employee of Démo." in body and "was not accepted" in body
     assert members_data.get_member_by_login(db, "chloe") is None
     # The login is free again.

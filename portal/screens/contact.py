@@ -2,7 +2,8 @@
 
 The screen holds no rule: it shows a ``ContactView`` from ``portal.services.contact``
 and sends each action there. A refused input leaves the fields as typed, with a
-sentence in the member's language; nothing is written.
+sentence in the member's language; nothing is written. A new communication email is
+asked only after the member confirmed it is them (``ReauthDialog``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from portal.i18n import LANGUAGES, _
 from portal.screens.base import PortalScreen
-from portal.services import contact
+from portal.services import contact, reauth
 from portal.services.contact import ContactError, ContactView
+from portal.services.reauth import Proof, ReauthError
+from portal.widgets.reauth import ask_reauth
 from portal.widgets.toggles import Checkbox, RadioButton
 
 log = logging.getLogger(__name__)
@@ -203,8 +206,8 @@ class ContactScreen(PortalScreen):
             kwargs["ip"] = self.portal.session.ip
         try:
             view = await self.portal.call(fn, member, *args, **kwargs)
-        except ContactError as error:
-            self.post_message(self.Outcome(action, None, _(error.message, **error.params)))
+        except (ContactError, ReauthError) as error:
+            self.post_message(self.Outcome(action, None, error.text()))
             return
         except Exception:  # shown to the member; the detail goes to the log
             log.exception("contact %s failed for member %s", action, member.id)
@@ -258,11 +261,31 @@ class ContactScreen(PortalScreen):
     @on(Button.Pressed, "#send-code")
     @on(Input.Submitted, "#new-email")
     def send_code(self) -> None:
-        """Send a code to the address typed."""
+        """Check the address typed, ask the member to confirm it is them, send a code."""
+        self._check_then_send(self.query_one("#new-email", Input).value)
+
+    @work(group="contact")
+    async def _check_then_send(self, raw_email: str) -> None:
+        """A mistyped address is said before the re-authentication is asked."""
+        try:
+            await self.portal.call(contact.check_new_email, self.portal.member, raw_email)
+        except ContactError as error:
+            self.post_message(self.Outcome("send", None, error.text()))
+            return
+        ask_reauth(
+            self,
+            reauth.CHANGE_EMAIL,
+            _("To change where your messages go, confirm it is you."),
+            lambda proof: self._send_with(raw_email, proof),
+        )
+
+    def _send_with(self, raw_email: str, proof: Proof) -> None:
         self._call(
             "send",
             contact.request_email_verification,
-            self.query_one("#new-email", Input).value,
+            raw_email,
+            box=self.portal.services.secrets,
+            proof=proof,
             done=_("Code sent. Check your mailbox."),
         )
 

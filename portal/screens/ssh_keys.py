@@ -2,7 +2,9 @@
 
 A registered key lets the member log in without the password (the 2FA code is still
 asked when 2FA is on). Validation lives in ``portal.services.ssh_keys``; a refused key
-is explained in the member's language and nothing is written.
+is explained in the member's language and nothing is written. Adding and removing a key
+first ask the member to confirm it is them (``ReauthDialog``); a pasted key is checked
+before that question, so a typo does not cost a password.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from portal.i18n import _
 from portal.screens.base import PortalScreen
-from portal.screens.security_dialogs import ConfirmDialog
 from portal.screens.twofactor import format_timestamp_date
-from portal.services import ssh_keys
+from portal.services import reauth, ssh_keys
+from portal.services.reauth import Proof, ReauthError
 from portal.services.ssh_keys import SshKey, SshKeyError
+from portal.widgets.dialogs import ConfirmDialog
+from portal.widgets.reauth import ask_reauth
+from portal.widgets.table import DataTable
 
 _SHORT_TYPES = {
     "ssh-ed25519": "ed25519",
@@ -171,24 +176,50 @@ class SshKeysScreen(PortalScreen):
         message.update(text)
 
     def action_add(self) -> None:
-        """Register the pasted key."""
+        """Check the pasted key, ask the member to confirm it is them, then register it."""
         text = self.query_one("#key-text", Input).value
         label = self.query_one("#key-label", Input).value
         if not self._busy:
             self._busy = True
-            self.add(text, label)
+            self.check_then_add(text, label)
 
-    @work(exclusive=True, group="ssh-keys-add")
-    async def add(self, text: str, label: str) -> None:
-        """Validate and store the key in a worker; say why when it is refused."""
+    @work(exclusive=True, group="ssh-keys-check")
+    async def check_then_add(self, text: str, label: str) -> None:
+        """Validate the key in a worker; when it is valid, open the re-authentication."""
         try:
-            key = await self.portal.call(ssh_keys.add_key, self.portal.member, text, label)
+            await self.portal.call(ssh_keys.check_new_key, self.portal.member, text)
         except SshKeyError as error:
-            self._say(error.text())
-            self.query_one("#key-text", Input).focus()
+            self._refused(error.text())
             return
         finally:
             self._busy = False
+        ask_reauth(
+            self,
+            reauth.ADD_SSH_KEY,
+            _("To add this key, confirm it is you."),
+            lambda proof: self.add(text, label, proof),
+        )
+
+    def _refused(self, text: str) -> None:
+        self._say(text)
+        self.query_one("#key-text", Input).focus()
+
+    @work(exclusive=True, group="ssh-keys-add")
+    async def add(self, text: str, label: str, proof: Proof) -> None:
+        """Store the key in a worker; say why when it is refused."""
+        portal = self.portal
+        try:
+            key = await portal.call(
+                ssh_keys.add_key,
+                portal.member,
+                text,
+                label,
+                box=portal.services.secrets,
+                proof=proof,
+            )
+        except (SshKeyError, ReauthError) as error:
+            self._refused(error.text())
+            return
         self.query_one("#key-text", Input).value = ""
         self.query_one("#key-label", Input).value = ""
         self._say(_("Key added: {fingerprint}", fingerprint=key.fingerprint), error=False)
@@ -204,20 +235,36 @@ class SshKeysScreen(PortalScreen):
             return
         question = _(
             "Remove the key “{label}” ({fingerprint})? It will no longer open your account.",
-            label=escape(key.label),
+            label=key.label,
             fingerprint=key.fingerprint,
         )
 
         def confirmed(answer: bool | None) -> None:
             if answer:
-                self.remove_key(key.id)
+                ask_reauth(
+                    self,
+                    reauth.REMOVE_SSH_KEY,
+                    _("To remove this key, confirm it is you."),
+                    lambda proof: self.remove_key(key.id, proof),
+                )
 
         self.app.push_screen(ConfirmDialog(question, _("Delete")), confirmed)
 
     @work(exclusive=True, group="ssh-keys-remove")
-    async def remove_key(self, key_id: int) -> None:
+    async def remove_key(self, key_id: int, proof: Proof) -> None:
         """Remove the key in a worker."""
-        removed = await self.portal.call(ssh_keys.remove_key, self.portal.member, key_id)
+        portal = self.portal
+        try:
+            removed = await portal.call(
+                ssh_keys.remove_key,
+                portal.member,
+                key_id,
+                box=portal.services.secrets,
+                proof=proof,
+            )
+        except ReauthError as error:
+            self.notify(error.text(), severity="error")
+            return
         if removed:
             self.notify(_("Key removed."))
         else:

@@ -2,7 +2,8 @@
 
 Turning on happens in ``TwoFactorSetupScreen`` (QR code); turning off in
 ``TwoFactorDisableScreen`` (password and a code). New recovery codes replace the old
-ones after a confirmation and are shown once.
+ones after a confirmation and are shown once. Turning on and new codes first ask the
+member to confirm it is them (``ReauthDialog``: password, or a code when 2FA is on).
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ from textual.widgets.option_list import Option
 
 from portal.i18n import _, current, ngettext
 from portal.screens.base import PortalScreen
-from portal.screens.security_dialogs import ConfirmDialog
-from portal.services import twofactor
+from portal.screens.twofactor_codes import RecoveryCodesScreen
+from portal.screens.twofactor_disable import TwoFactorDisableScreen
+from portal.screens.twofactor_setup import TwoFactorSetupScreen
+from portal.services import reauth, twofactor
+from portal.services.reauth import Proof, ReauthError
 from portal.services.twofactor import TwoFactorError, TwoFactorStatus
+from portal.widgets.dialogs import ConfirmDialog
+from portal.widgets.reauth import ask_reauth
 
 
 def format_timestamp_date(stamp: str | None) -> str:
@@ -134,15 +140,16 @@ class TwoFactorScreen(PortalScreen):
     # -- actions -----------------------------------------------------------------------
 
     def action_activate(self) -> None:
-        """Open the enrolment (QR code)."""
-        from portal.screens.twofactor_setup import TwoFactorSetupScreen
-
-        self.app.push_screen(TwoFactorSetupScreen())
+        """Ask the password, then open the enrolment (QR code)."""
+        ask_reauth(
+            self,
+            reauth.ENABLE_TWOFACTOR,
+            _("To turn on two-factor authentication, confirm it is you."),
+            lambda proof: self.app.push_screen(TwoFactorSetupScreen(proof=proof)),
+        )
 
     def action_deactivate(self) -> None:
         """Ask for the password and a code, then turn 2FA off."""
-        from portal.screens.twofactor_disable import TwoFactorDisableScreen
-
         self.app.push_screen(TwoFactorDisableScreen())
 
     def action_regenerate(self) -> None:
@@ -156,18 +163,27 @@ class TwoFactorScreen(PortalScreen):
 
     def _regenerate_confirmed(self, answer: bool | None) -> None:
         if answer:
-            self.regenerate()
+            ask_reauth(
+                self,
+                reauth.REGENERATE_CODES,
+                _("To make new recovery codes, confirm it is you."),
+                self.regenerate,
+            )
 
     @work(exclusive=True, group="twofactor-regenerate")
-    async def regenerate(self) -> None:
+    async def regenerate(self, proof: Proof) -> None:
         """Make new codes in a worker and show them once."""
-        from portal.screens.twofactor_codes import RecoveryCodesScreen
-
         portal = self.portal
         try:
             codes = await portal.call(
-                twofactor.regenerate_recovery_codes, portal.services.secrets, portal.member.id
+                twofactor.regenerate_recovery_codes,
+                portal.services.secrets,
+                portal.member.id,
+                proof=proof,
             )
+        except ReauthError as error:
+            self.notify(error.text(), severity="error")
+            return
         except TwoFactorError:
             self.notify(_("Two-factor authentication is off."), severity="error")
             self.load()

@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, Static
 from portal.i18n import _
 from portal.screens.base import PortalScreen
 from portal.services import twofactor
+from portal.services.reauth import ReauthError
 
 
 class TwoFactorDisableScreen(PortalScreen):
@@ -99,17 +100,25 @@ class TwoFactorDisableScreen(PortalScreen):
     async def save(self, password: str, code: str) -> None:
         """Turn 2FA off (argon2 and the code check run in a worker)."""
         portal = self.portal
+        locked = ""
         try:
             done = await portal.call(
-                twofactor.disable, portal.services.secrets, portal.member, password, code
+                twofactor.disable,
+                portal.services.secrets,
+                portal.member,
+                password,
+                code,
+                ip=portal.session.ip,
             )
+        except ReauthError as error:  # too many wrong answers lately
+            done, locked = False, error.text()
         finally:
             self._busy = False
         if not done:
             self.query_one("#disable-password", Input).value = ""
             self.query_one("#disable-code", Input).value = ""
             self.query_one("#disable-password", Input).focus()
-            self._say(_("The password or the code is wrong. Nothing was changed."))
+            self._say(locked or _("The password or the code is wrong. Nothing was changed."))
             return
         self.notify(_("Two-factor authentication is off."))
         if self.is_current:

@@ -13,7 +13,10 @@ admins without 2FA at login)::
 
 It has no "back": the member activates 2FA or logs out (ctrl+q). It dismisses itself
 (result None, ``callback`` is called) once 2FA is on and the recovery codes were seen,
-or at once if 2FA is already on.
+or at once if 2FA is already on. It asks no re-authentication: the member typed their
+password at the gate a moment ago, and ``twofactor.begin_enrollment`` accepts no proof
+only for a member whose role requires 2FA and who has none. From My Account, the
+enrolment opens with the ``Proof`` the ``ReauthDialog`` gave.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from portal.i18n import _
 from portal.screens.base import PortalScreen
 from portal.screens.twofactor_codes import RecoveryCodesView, codes_text
 from portal.services import twofactor
+from portal.services.reauth import Proof, ReauthError
 from portal.services.twofactor import Enrollment, TwoFactorError
 from portal.widgets.qrcode import QRCode
 
@@ -38,6 +42,8 @@ class TwoFactorSetupScreen(PortalScreen):
     """Enrolment: QR code and key, then a first code, then the recovery codes.
 
     Args:
+        proof: The re-authentication for ``reauth.ENABLE_TWOFACTOR`` (None only for the
+            mandatory form, right after the login).
         mandatory: No way back (the login gate requires 2FA for this member).
     """
 
@@ -47,9 +53,10 @@ class TwoFactorSetupScreen(PortalScreen):
         Binding("enter", "done", "I have saved them", id="twofactor_setup.done"),
     ]
 
-    def __init__(self, *, mandatory: bool = False) -> None:
+    def __init__(self, *, proof: Proof | None = None, mandatory: bool = False) -> None:
         super().__init__()
         self.mandatory = mandatory
+        self._proof = proof
         self._enrollment: Enrollment | None = None
         """The pending secret, kept only while this screen shows it."""
         self._codes: list[str] | None = None
@@ -115,8 +122,15 @@ class TwoFactorSetupScreen(PortalScreen):
         portal = self.portal
         try:
             self._enrollment = await portal.call(
-                twofactor.begin_enrollment, portal.services.secrets, portal.member.id
+                twofactor.begin_enrollment,
+                portal.services.secrets,
+                portal.member.id,
+                proof=self._proof,
             )
+        except ReauthError as error:
+            self.notify(error.text(), severity="error")
+            self.dismiss()
+            return
         except TwoFactorError:
             self.notify(_("Two-factor authentication is already on."))
             self.dismiss()

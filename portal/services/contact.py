@@ -7,7 +7,9 @@ be asked (``resend_code``) at most once per ``RESEND_COOLDOWN`` and ``MAX_CODES_
 times an hour. The language is changed through ``accounts.set_language``.
 
 Every function acts on the calling member's own data only (the ``member`` argument is
-the session's member; there is no way to name another one). Bad input raises
+the session's member; there is no way to name another one). Asking for a new
+communication email needs a re-authentication ``Proof`` (``services.reauth``), and once
+it is verified the previous address is told, with the time. Bad input raises
 ``ContactError`` whose message is an English msgid, translated by the screen, and
 leaves the database unchanged. Changes are audited, never with a code.
 """
@@ -19,7 +21,6 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
 
 from sqlite_utils import Database
 
@@ -29,8 +30,12 @@ from portal.data.contact import ContactDetails
 from portal.data.db import transaction
 from portal.data.members import Member
 from portal.data.outbox import parse_timestamp, timestamp
-from portal.i18n import N_, Translator, get_translator
-from portal.services import audit, emails, notifications
+from portal.i18n import N_, get_translator
+from portal.services import audit, clock, emails, notifications, reauth
+from portal.services import text as text_rules
+from portal.services.crypto import SecretBox
+from portal.services.emails import Template
+from portal.services.errors import PortalError
 from portal.services.passwords import hash_password, verify_password
 
 __all__ = [
@@ -40,6 +45,7 @@ __all__ = [
     "ContactError",
     "ContactView",
     "cancel_verification",
+    "check_new_email",
     "get_contact",
     "normalize_email",
     "request_email_verification",
@@ -64,29 +70,27 @@ MAX_LINE = 100
 MAX_CITY = 60
 """Longest city name, in characters."""
 
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
-)
 _POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 
 
-def utcnow() -> dt.datetime:
-    """The current time, aware, in UTC (tests replace it to travel in time)."""
-    return dt.datetime.now(dt.UTC)
+class ContactError(PortalError):
+    """Contact details or preferences refused (see ``services.errors``)."""
 
 
-class ContactError(Exception):
-    """Input refused; ``message`` is an English msgid, ``params`` fill its placeholders."""
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-    def translated(self, translator: Translator) -> str:
-        """The sentence in the given language."""
-        return translator.gettext(self.message, **self.params)
+COMM_EMAIL_CHANGED = Template(
+    subject=N_("Your communication email has changed"),
+    body=N_(
+        "Hello {name},\n"
+        "\n"
+        'On {when} (Paris time), the communication email of your account "{login}" was'
+        " changed: from now on, your orders, newsletters and security messages from"
+        " {organization} will be sent to {email}.\n"
+        "\n"
+        "{not_you}"
+    ),
+)
+"""Sent to the previous address once a new communication email is verified; parameters:
+email, when, not_you."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ class ContactView:
 
 def get_contact(db: Database, member: Member, *, now: dt.datetime | None = None) -> ContactView:
     """The member's own contact details and verification state."""
-    now = now or utcnow()
+    now = now or clock.now()
     details = contact_data.get_details(db, member.id)
     pending = contact_data.pending_verification(db, member.id)
     current = members_data.get_member(db, member.id)
@@ -134,11 +138,7 @@ def normalize_email(raw: str) -> str:
     Raises:
         ContactError: Not an email address.
     """
-    email = raw.strip()
-    if len(email) > 254 or not _EMAIL.match(email):
-        raise ContactError(N_("Enter a valid email address, such as name@example.fr."))
-    local, _, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    return text_rules.normalize_email(raw, error=ContactError)
 
 
 def validate_postal_code(raw: str) -> str:
@@ -219,16 +219,16 @@ def _send_code(
         )
 
 
-def request_email_verification(
-    db: Database,
-    member: Member,
-    raw_email: str,
-    *,
-    now: dt.datetime | None = None,
-    ip: str | None = None,
-) -> ContactView:
-    """Send a code to a new communication email; it is used once the code is entered."""
-    now = now or utcnow()
+def check_new_email(
+    db: Database, member: Member, raw_email: str, *, now: dt.datetime | None = None
+) -> str:
+    """The address normalised, if it may become the communication email (nothing sent).
+
+    The screen asks this before the re-authentication, so that a typo costs no password.
+
+    Raises:
+        ContactError: Not an email address, the organization email, or the current one.
+    """
     email = normalize_email(raw_email)
     view = get_contact(db, member, now=now)
     if email.lower() == view.org_email.lower():
@@ -237,6 +237,32 @@ def request_email_verification(
         )
     if view.details.comm_email and email.lower() == view.details.comm_email.lower():
         raise ContactError(N_("This address is already your communication email."))
+    return email
+
+
+def request_email_verification(
+    db: Database,
+    member: Member,
+    raw_email: str,
+    *,
+    box: SecretBox,
+    proof: reauth.Proof | None,
+    now: dt.datetime | None = None,
+    ip: str | None = None,
+) -> ContactView:
+    """Send a code to a new communication email; it is used once the code is entered.
+
+    Args:
+        box: The process's secret box (checks the proof).
+        proof: From ``reauth.verify(..., reauth.CHANGE_EMAIL, ...)``.
+
+    Raises:
+        ContactError: Not a valid new address, or too many codes lately.
+        reauth.ReauthError: No valid proof.
+    """
+    now = now or clock.now()
+    email = check_new_email(db, member, raw_email, now=now)
+    reauth.require(box, proof, member.id, reauth.CHANGE_EMAIL)
     _send_code(db, member, email, now, ip, "contact.email_code_sent")
     return get_contact(db, member, now=now)
 
@@ -245,7 +271,7 @@ def resend_code(
     db: Database, member: Member, *, now: dt.datetime | None = None, ip: str | None = None
 ) -> ContactView:
     """Send a new code to the address waiting for verification (the old code is void)."""
-    now = now or utcnow()
+    now = now or clock.now()
     pending = contact_data.pending_verification(db, member.id)
     if pending is None:
         raise ContactError(N_("No address is waiting for a code. Enter the address first."))
@@ -266,7 +292,7 @@ def verify_email(
     A wrong code counts one try (and only that is written); after ``MAX_TRIES`` the
     code is void. The previous address is told of the change.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     code = raw_code.strip().replace(" ", "")
     pending = contact_data.pending_verification(db, member.id)
     if pending is None:
@@ -312,7 +338,13 @@ def verify_email(
             )
             if previous.lower() != current.email.lower():
                 emails.notify_member(
-                    db, member.id, emails.EMAIL_CHANGED, to=previous, email=current.email
+                    db,
+                    member.id,
+                    COMM_EMAIL_CHANGED,
+                    to=previous,
+                    email=current.email,
+                    when=reauth.when(member, now.timestamp()),
+                    not_you=reauth.not_you(member),
                 )
     if failure is not None:
         raise failure
@@ -342,7 +374,7 @@ def use_organization_email(
     db: Database, member: Member, *, now: dt.datetime | None = None, ip: str | None = None
 ) -> ContactView:
     """Drop the communication email: messages go to the organization email again."""
-    now = now or utcnow()
+    now = now or clock.now()
     with transaction(db):
         details = contact_data.get_details(db, member.id)
         if details.comm_email:
@@ -377,7 +409,7 @@ def save_address(
     Raises:
         ContactError: A field is missing or invalid (nothing is written).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     street, street2 = _clean_line(street, MAX_LINE), _clean_line(street2, MAX_LINE)
     city = _clean_line(city, MAX_CITY)
     postal_code = postal_code.strip()
@@ -424,7 +456,7 @@ def set_newsletter(
     ip: str | None = None,
 ) -> ContactView:
     """Subscribe to the organization's newsletter, or unsubscribe."""
-    now = now or utcnow()
+    now = now or clock.now()
     with transaction(db):
         if contact_data.get_details(db, member.id).newsletter != subscribed:
             contact_data.set_newsletter(db, member.id, subscribed, now=timestamp(now))

@@ -1,7 +1,9 @@
 """SSH public keys a member registers to log in without typing the password.
 
 My Account uses ``add_key``, ``list_keys`` and ``remove_key`` (a member touches only
-their own keys). The login gate uses:
+their own keys). Adding and removing need a re-authentication ``Proof``
+(``services.reauth``) and tell the member by email (the key's name and fingerprint,
+never the key). The login gate uses:
 
 - ``find_member_by_key(db, login, key)`` -> the active ``Member`` whose login is ``login``
   and who registered ``key`` (an ``asyncssh.SSHKey`` or its OpenSSH text), else None. Call
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import asyncssh
 from sqlite_utils import Database
@@ -30,8 +31,11 @@ from portal.data import members as members_data
 from portal.data.db import transaction
 from portal.data.identity import SshKeyRecord
 from portal.data.members import Member
-from portal.i18n import N_, Translator, current
-from portal.services import audit
+from portal.i18n import N_
+from portal.services import audit, emails, reauth
+from portal.services.crypto import SecretBox
+from portal.services.emails import Template
+from portal.services.errors import PortalError
 
 __all__ = [
     "MAX_KEYS",
@@ -39,6 +43,7 @@ __all__ = [
     "SshKey",
     "SshKeyError",
     "add_key",
+    "check_new_key",
     "find_member_by_key",
     "key_allowed",
     "list_keys",
@@ -63,24 +68,49 @@ _ALLOWED = {
     "sk-ecdsa-sha2-nistp256@openssh.com",
     "ssh-rsa",
 }
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 SshKey = SshKeyRecord
 """A registered key as the screens show it."""
 
 
-class SshKeyError(ValueError):
-    """A key that cannot be registered; ``text()`` says why in the member's language."""
+class SshKeyError(PortalError, ValueError):
+    """A key that cannot be registered (see ``services.errors``)."""
 
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        """English message id (marked with ``N_``)."""
-        self.params = params
 
-    def text(self, translator: Translator | None = None) -> str:
-        """The reason, translated."""
-        return (translator or current()).gettext(self.message, **self.params)
+SSH_KEY_ADDED = Template(
+    subject=N_("An SSH key was added to your Portal account"),
+    body=N_(
+        "Hello {name},\n\n"
+        'The SSH key "{label}" ({fingerprint}) was added to your account "{login}" on '
+        "{when} (Paris time). It now opens your account without your password.\n\n"
+        "{not_you}\n"
+    ),
+)
+"""Sent when a member registers a key; parameters: label, fingerprint, when."""
+
+SSH_KEY_REMOVED = Template(
+    subject=N_("An SSH key was removed from your Portal account"),
+    body=N_(
+        "Hello {name},\n\n"
+        'The SSH key "{label}" ({fingerprint}) was removed from your account "{login}" on '
+        "{when} (Paris time). It no longer opens your account.\n\n"
+        "{not_you}\n"
+    ),
+)
+"""Sent when a member removes a key; parameters: label, fingerprint, when."""
+
+
+def _key_email(db: Database, member: Member, template: Template, key: SshKeyRecord) -> None:
+    emails.notify_member(
+        db,
+        member.id,
+        template,
+        label=key.label,
+        fingerprint=key.fingerprint,
+        when=reauth.when(member),
+        not_you=reauth.not_you(member),
+    )
 
 
 @dataclass(frozen=True)
@@ -164,22 +194,49 @@ def _clean_label(label: str, parsed: ParsedKey) -> str:
     return (text or parsed.algorithm)[:MAX_LABEL]
 
 
-def add_key(db: Database, member: Member, openssh_text: str, label: str = "") -> SshKey:
-    """Register a public key for ``member`` (audited, by fingerprint).
-
-    Args:
-        openssh_text: The pasted key, e.g. ``ssh-ed25519 AAAA... me@laptop``.
-        label: A name to recognise it; defaults to the key's comment.
+def check_new_key(db: Database, member: Member, openssh_text: str) -> ParsedKey:
+    """What ``add_key`` would refuse, said before the member re-authenticates for it.
 
     Raises:
         SshKeyError: Invalid or weak key, already registered, or too many keys.
     """
     parsed = parse_key(openssh_text)
+    _check_room(db, member, parsed)
+    return parsed
+
+
+def _check_room(db: Database, member: Member, parsed: ParsedKey) -> None:
+    if identity.has_ssh_key(db, member.id, parsed.fingerprint):
+        raise SshKeyError(N_("This key is already registered."))
+    if identity.count_ssh_keys(db, member.id) >= MAX_KEYS:
+        raise SshKeyError(N_("You cannot register more than {n} keys."), n=MAX_KEYS)
+
+
+def add_key(
+    db: Database,
+    member: Member,
+    openssh_text: str,
+    label: str = "",
+    *,
+    box: SecretBox,
+    proof: reauth.Proof | None,
+) -> SshKey:
+    """Register a public key for ``member`` (audited, by fingerprint; the member is told).
+
+    Args:
+        openssh_text: The pasted key, e.g. ``ssh-ed25519 AAAA... me@laptop``.
+        label: A name to recognise it; defaults to the key's comment.
+        box: The process's secret box (checks the proof).
+        proof: From ``reauth.verify(..., reauth.ADD_SSH_KEY, ...)``.
+
+    Raises:
+        SshKeyError: Invalid or weak key, already registered, or too many keys.
+        reauth.ReauthError: No valid proof.
+    """
+    parsed = parse_key(openssh_text)
+    reauth.require(box, proof, member.id, reauth.ADD_SSH_KEY)
     with transaction(db):
-        if identity.has_ssh_key(db, member.id, parsed.fingerprint):
-            raise SshKeyError(N_("This key is already registered."))
-        if identity.count_ssh_keys(db, member.id) >= MAX_KEYS:
-            raise SshKeyError(N_("You cannot register more than {n} keys."), n=MAX_KEYS)
+        _check_room(db, member, parsed)
         key_id = identity.insert_ssh_key(
             db,
             member.id,
@@ -198,7 +255,8 @@ def add_key(db: Database, member: Member, openssh_text: str, label: str = "") ->
             algorithm=parsed.algorithm,
         )
         stored = identity.get_ssh_key(db, member.id, key_id)
-    assert stored is not None
+        assert stored is not None
+        _key_email(db, member, SSH_KEY_ADDED, stored)
     return stored
 
 
@@ -207,8 +265,20 @@ def list_keys(db: Database, member: Member) -> list[SshKey]:
     return identity.list_ssh_keys(db, member.id)
 
 
-def remove_key(db: Database, member: Member, key_id: int) -> bool:
-    """Remove one of the member's own keys (audited); False when it is not theirs."""
+def remove_key(
+    db: Database, member: Member, key_id: int, *, box: SecretBox, proof: reauth.Proof | None
+) -> bool:
+    """Remove one of the member's own keys (audited; the member is told).
+
+    ``proof`` comes from ``reauth.verify(..., reauth.REMOVE_SSH_KEY, ...)``.
+
+    Returns:
+        False when the key is not theirs (or already gone).
+
+    Raises:
+        reauth.ReauthError: No valid proof.
+    """
+    reauth.require(box, proof, member.id, reauth.REMOVE_SSH_KEY)
     with transaction(db):
         key = identity.get_ssh_key(db, member.id, key_id)
         if key is None or not identity.delete_ssh_key(db, member.id, key_id):
@@ -221,6 +291,7 @@ def remove_key(db: Database, member: Member, key_id: int) -> bool:
             target=key.fingerprint,
             algorithm=key.algorithm,
         )
+        _key_email(db, member, SSH_KEY_REMOVED, key)
     return True
 
 

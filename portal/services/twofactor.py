@@ -15,6 +15,12 @@ a secret; run them in a worker thread (``await app.call(...)``, ``store.run(...)
   per-member key, so a copy of the database alone reveals nothing usable.
 - 2FA turns on only after a first valid code (``confirm_enrollment``), which returns
   the 10 recovery codes to show once.
+- Re-authentication (``services.reauth``): starting an enrolment and making new recovery
+  codes need a ``Proof`` (password when 2FA is off, a current code when it is on), except
+  the enrolment that the login gate imposes on a manager or admin who just typed their
+  password; turning 2FA off takes the password and a code, its wrong tries counted there.
+- Security emails, queued in the transaction of the change: 2FA on, 2FA off, new
+  recovery codes, a recovery code used (at login or to turn 2FA off).
 
 Signatures are a contract with the login gate; keep them stable.
 """
@@ -24,8 +30,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
+from typing import Any
 
 import pyotp
 from sqlite_utils import Database
@@ -34,8 +40,11 @@ from portal.data import identity
 from portal.data import members as members_data
 from portal.data.db import transaction
 from portal.data.members import Member
-from portal.services import audit
+from portal.i18n import N_
+from portal.services import audit, authz, clock, emails, reauth_base
 from portal.services.crypto import SecretBox
+from portal.services.emails import Template
+from portal.services.errors import PortalError
 from portal.services.passwords import verify_password
 
 __all__ = [
@@ -66,12 +75,63 @@ _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 """No 0/o, 1/l/i: codes are read from a screen or paper and typed again."""
 _REQUIRED_ROLES = ("manager", "admin")
 
-_clock = time.time
-"""The time source (tests replace it to move through TOTP steps without sleeping)."""
 
-
-class TwoFactorError(Exception):
+class TwoFactorError(PortalError):
     """A 2FA operation that does not apply in the member's current state."""
+
+
+# -- security emails (parameters: when, and the member's name, organization, login) -----
+
+TWOFACTOR_ENABLED = Template(
+    subject=N_("Two-factor authentication is on for your Portal account"),
+    body=N_(
+        "Hello {name},\n\n"
+        'Two-factor authentication was turned on for your account "{login}" on {when} '
+        "(Paris time). From now on, signing in asks for a code from your authenticator app.\n\n"
+        "{not_you}\n"
+    ),
+)
+"""Sent when the member turns 2FA on."""
+
+TWOFACTOR_DISABLED = Template(
+    subject=N_("Two-factor authentication is off for your Portal account"),
+    body=N_(
+        "Hello {name},\n\n"
+        'Two-factor authentication was turned off for your account "{login}" on {when} '
+        "(Paris time). Your password or SSH key alone now opens it.\n\n"
+        "{not_you}\n"
+    ),
+)
+"""Sent when the member turns 2FA off."""
+
+RECOVERY_CODES_REGENERATED = Template(
+    subject=N_("New recovery codes for your Portal account"),
+    body=N_(
+        "Hello {name},\n\n"
+        'New recovery codes were made for your account "{login}" on {when} (Paris time); '
+        "the previous ones no longer work.\n\n"
+        "{not_you}\n"
+    ),
+)
+"""Sent when the member makes new recovery codes."""
+
+RECOVERY_CODE_USED = Template(
+    subject=N_("A recovery code of your Portal account was used"),
+    body=N_(
+        "Hello {name},\n\n"
+        'A recovery code of your account "{login}" was used on {when} (Paris time), '
+        "instead of a code from your authenticator app. Recovery codes left: {left}.\n\n"
+        "If you lost your phone, make new recovery codes once you are signed in.\n"
+        "{not_you}\n"
+    ),
+)
+"""Sent when a recovery code is accepted (a login, or turning 2FA off)."""
+
+
+def _security_email(db: Database, member: Member, template: Template, **params: Any) -> None:
+    """Queue a security email to the member (call it inside the change's transaction)."""
+    params.update(reauth_base.security_params(member))
+    emails.notify_member(db, member.id, template, **params)
 
 
 @dataclass(frozen=True)
@@ -177,7 +237,8 @@ def verify_code(
     accepted only if its step is later than the last accepted one, and that step is
     recorded in the same ``BEGIN IMMEDIATE`` transaction (conditional UPDATE), so racing
     sessions cannot both use it. Anything else is tried as a recovery code, consumed
-    atomically. Using a recovery code is audited. Joins an outer transaction if any.
+    atomically. Using a recovery code is audited and the member gets an email about it.
+    Joins an outer transaction if any.
 
     Returns:
         True when the code was accepted (and is now spent).
@@ -189,7 +250,7 @@ def verify_code(
         totp_code = _normalize_totp(code)
         if totp_code is not None:
             secret = box.decrypt(record.secret_enc)
-            step = _matching_step(secret, totp_code, _clock() if now is None else now)
+            step = _matching_step(secret, totp_code, clock.timestamp() if now is None else now)
             return step is not None and identity.advance_step(db, member_id, step)
         normalized = _normalize_recovery(code)
         if normalized is None or record.recovery_key_enc is None:
@@ -198,13 +259,16 @@ def verify_code(
         if not identity.consume_recovery_code(db, member_id, _recovery_hash(key, normalized)):
             return False
         member = members_data.get_member(db, member_id)
+        left = identity.count_unused_recovery_codes(db, member_id)
         audit.record(
             db,
             "twofactor.recovery_code_used",
             actor_id=member_id,
             organization_id=member.organization_id if member else None,
-            remaining=identity.count_unused_recovery_codes(db, member_id),
+            remaining=left,
         )
+        if member is not None:
+            _security_email(db, member, RECOVERY_CODE_USED, left=left)
         return True
 
 
@@ -214,7 +278,7 @@ def verify_code(
 def _member(db: Database, member_id: int) -> Member:
     member = members_data.get_member(db, member_id)
     if member is None:
-        raise TwoFactorError("unknown member")
+        raise TwoFactorError(N_("This account does not exist."))
     return member
 
 
@@ -225,19 +289,28 @@ def provisioning_uri(secret: str, login: str) -> str:
     )
 
 
-def begin_enrollment(db: Database, box: SecretBox, member_id: int) -> Enrollment:
+def begin_enrollment(
+    db: Database, box: SecretBox, member_id: int, *, proof: reauth_base.Proof | None
+) -> Enrollment:
     """Create a pending secret (2FA stays off until ``confirm_enrollment``).
 
-    Starting again replaces an earlier pending secret.
+    Starting again replaces an earlier pending secret. ``proof`` comes from
+    ``reauth.verify(..., reauth.ENABLE_TWOFACTOR, ...)``. It may be None only for a
+    member whose role requires 2FA (``is_required``) and who has none: the enrolment the
+    login gate imposes right after they typed their password (``TwoFactorRequiredScreen``),
+    where asking it again would add nothing.
 
     Raises:
         TwoFactorError: 2FA is already on (deactivate it first).
+        ReauthError: No valid proof.
     """
     member = _member(db, member_id)
+    if proof is not None or not (is_required(member) and not is_enabled(db, member_id)):
+        reauth_base.require(box, proof, member_id, reauth_base.ENABLE_TWOFACTOR)
     secret = pyotp.random_base32()  # 32 base32 characters: 160 bits, as RFC 4226 advises
     with transaction(db):
         if not identity.set_pending_secret(db, member_id, box.encrypt(secret)):
-            raise TwoFactorError("two-factor authentication is already on")
+            raise TwoFactorError(N_("Two-factor authentication is already on."))
     return Enrollment(secret=secret, uri=provisioning_uri(secret, member.login))
 
 
@@ -258,7 +331,7 @@ def confirm_enrollment(
         if record is None or record.enabled or record.pending_secret_enc is None:
             return None
         secret = box.decrypt(record.pending_secret_enc)
-        step = _matching_step(secret, totp_code, _clock() if now is None else now)
+        step = _matching_step(secret, totp_code, clock.timestamp() if now is None else now)
         if step is None:
             return None
         key = secrets.token_hex(32)
@@ -280,20 +353,27 @@ def confirm_enrollment(
             organization_id=member.organization_id,
             target=member.login,
         )
+        _security_email(db, member, TWOFACTOR_ENABLED)
     return shown
 
 
-def regenerate_recovery_codes(db: Database, box: SecretBox, member_id: int) -> list[str]:
+def regenerate_recovery_codes(
+    db: Database, box: SecretBox, member_id: int, *, proof: reauth_base.Proof | None
+) -> list[str]:
     """Replace every recovery code with 10 new ones (the old ones stop working).
+
+    ``proof`` comes from ``reauth.verify(..., reauth.REGENERATE_CODES, ...)``.
 
     Raises:
         TwoFactorError: 2FA is off.
+        ReauthError: No valid proof.
     """
+    reauth_base.require(box, proof, member_id, reauth_base.REGENERATE_CODES)
     key = secrets.token_hex(32)
     shown, digests = _new_recovery_codes(key)
     with transaction(db):
         if not is_enabled(db, member_id):
-            raise TwoFactorError("two-factor authentication is off")
+            raise TwoFactorError(N_("Two-factor authentication is off."))
         identity.set_recovery_key(db, member_id, box.encrypt(key))
         identity.replace_recovery_codes(db, member_id, digests)
         member = _member(db, member_id)
@@ -304,19 +384,32 @@ def regenerate_recovery_codes(db: Database, box: SecretBox, member_id: int) -> l
             organization_id=member.organization_id,
             target=member.login,
         )
+        _security_email(db, member, RECOVERY_CODES_REGENERATED)
     return shown
 
 
-def disable(db: Database, box: SecretBox, member: Member, password: str, code: str) -> bool:
+def disable(
+    db: Database, box: SecretBox, member: Member, password: str, code: str, *, ip: str | None = None
+) -> bool:
     """Turn 2FA off; needs the member's password and a valid code (TOTP or recovery).
 
-    The password is checked first (argon2, outside the write lock); a wrong password
-    leaves the code unspent. Returns False, changing nothing, when either is wrong.
+    This is its own re-authentication, with both factors. The password is checked first
+    (argon2, outside the write lock); a wrong password leaves the code unspent. Wrong
+    answers count with the other re-authentications (``reauth_base.record_failure``).
+
+    Returns:
+        False, changing nothing but the count, when either is wrong.
+
+    Raises:
+        ReauthError: Too many wrong answers lately (locked for a while).
     """
+    reauth_base.check_not_locked(db, member)
     if not verify_password(members_data.get_password_hash(db, member.id), password):
+        reauth_base.record_failure(db, member, reauth_base.DISABLE_TWOFACTOR, ip=ip)
         return False
     with transaction(db):
         if not verify_code(db, box, member.id, code):
+            reauth_base.record_failure(db, member, reauth_base.DISABLE_TWOFACTOR, ip=ip)
             return False
         identity.delete_totp(db, member.id)
         audit.record(
@@ -326,13 +419,16 @@ def disable(db: Database, box: SecretBox, member: Member, password: str, code: s
             organization_id=member.organization_id,
             target=member.login,
         )
+        _security_email(db, member, TWOFACTOR_DISABLED)
+    reauth_base.clear_failures(db, member)
     return True
 
 
 def reset(db: Database, actor: Member, member_id: int) -> bool:
     """Turn a member's 2FA off for them (lost phone and codes): manager or admin only.
 
-    A manager may reset members of their own organization, an admin anyone; nobody resets
+    A manager may reset the non-admin members of their own organization (read from the
+    database now, not the session's snapshot), an admin anyone; nobody resets
     their own (that is ``disable``, with password and code). Audited.
 
     Returns:
@@ -341,16 +437,9 @@ def reset(db: Database, actor: Member, member_id: int) -> bool:
     Raises:
         PermissionError: The actor may not manage this member.
     """
+    actor = authz.current_manager(db, actor)
     target = members_data.get_member(db, member_id)
-    allowed = (
-        target is not None
-        and actor.id != target.id
-        and (
-            actor.role == "admin"
-            or (actor.role == "manager" and actor.organization_id == target.organization_id)
-        )
-    )
-    if not allowed or target is None:
+    if target is None or actor.id == target.id or not authz.may_manage(actor, target):
         raise PermissionError("not allowed to reset this member's two-factor authentication")
     with transaction(db):
         if not identity.delete_totp(db, member_id):

@@ -9,19 +9,22 @@ from typing import Any
 import asyncssh
 import pyotp
 import pytest
+from cryptography.fernet import Fernet
 from sqlite_utils import Database
 
 from portal.data import members as members_data
 from portal.services import gate as gate_service
-from portal.services import passwords, ssh_keys, twofactor
+from portal.services import passwords, reauth, ssh_keys, twofactor
+from portal.services.crypto import SecretBox
 from portal.services.gate import GatePolicy
 from portal.services.runtime import Services
 from tests.e2e.gate_helpers import Answering, Gate, Screen, connect, refused, scripted, start_gate
+from tests.reauth_helpers import proof_for
 
 ALICE = "Soleil-Vert-2026!"
 MARC = "Gestion-Marc-2026!"
-PASSWORD_PROMPT = "Password: "
-CODE_PROMPT = "Verification code: "
+PASSWORD_PROMPT = "Mot de passe / Password: "
+CODE_PROMPT = "Code de vérification / Verification code: "
 
 
 @pytest.fixture
@@ -96,8 +99,11 @@ async def test_a_recovery_code_works_once_in_place_of_the_code(
     gate: Gate, db: Database, services: Services
 ) -> None:
     alice = member_id(db, "alice")
-    twofactor.enroll_for_test(db, services.secrets, alice)
-    recovery = twofactor.regenerate_recovery_codes(db, services.secrets, alice)[0]
+    secret = twofactor.enroll_for_test(db, services.secrets, alice)
+    member = members_data.get_member(db, alice)
+    assert member is not None
+    proof = proof_for(db, services.secrets, member, reauth.REGENERATE_CODES, secret=secret)
+    recovery = twofactor.regenerate_recovery_codes(db, services.secrets, alice, proof=proof)[0]
     conn = await connect(gate, "alice", scripted(ALICE, recovery))
     conn.close()
     await refused(gate, "alice", scripted(ALICE, recovery))
@@ -224,7 +230,11 @@ def _register_key(db: Database, login: str) -> asyncssh.SSHKey:
     key = asyncssh.generate_private_key("ssh-ed25519")
     member = members_data.get_member_by_login(db, login)
     assert member is not None
-    ssh_keys.add_key(db, member, key.export_public_key("openssh").decode(), "laptop")
+    box = SecretBox(Fernet.generate_key())  # any box: it only checks the proof
+    proof = proof_for(db, box, member, reauth.ADD_SSH_KEY)
+    ssh_keys.add_key(
+        db, member, key.export_public_key("openssh").decode(), "laptop", box=box, proof=proof
+    )
     return key
 
 

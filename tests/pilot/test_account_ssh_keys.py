@@ -8,8 +8,9 @@ import asyncssh
 from textual.widgets import DataTable, Input
 
 from portal.data import members as members_data
-from portal.services import ssh_keys
+from portal.services import reauth, ssh_keys
 from tests.pilot.test_account import open_account, settle, snapshot, text
+from tests.reauth_helpers import DEMO_PASSWORDS, answer_reauth, proof_for
 
 
 def _public(alg: str = "ssh-ed25519", **kw: Any) -> str:
@@ -45,6 +46,7 @@ async def test_add_list_and_remove_a_key(app_for, db) -> None:  # type: ignore[n
         await pilot.press("a")
         assert app.screen.query_one("#key-text", Input).has_focus
         await _paste(pilot, key_text, "Portable")
+        await answer_reauth(pilot, DEMO_PASSWORDS["alice"])
         assert fingerprint in text(app, "#key-message")
         table = app.screen.query_one("#keys", DataTable)
         assert table.row_count == 1
@@ -65,6 +67,7 @@ async def test_add_list_and_remove_a_key(app_for, db) -> None:  # type: ignore[n
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
+        await answer_reauth(pilot, DEMO_PASSWORDS["alice"])
         assert type(app.screen).__name__ == "SshKeysScreen"
         assert app.screen.query_one("#keys", DataTable).row_count == 0
     assert ssh_keys.list_keys(db, alice) == []
@@ -95,11 +98,12 @@ async def test_bad_keys_are_explained_and_nothing_changes(app_for, db) -> None: 
     assert snapshot(db) == before
 
 
-async def test_duplicate_key_refused_in_english(app_for, db) -> None:  # type: ignore[no-untyped-def]
+async def test_duplicate_key_refused_in_english(app_for, services, db) -> None:  # type: ignore[no-untyped-def]
     bob = members_data.get_member_by_login(db, "bob")
     assert bob is not None
     key_text = _public("ecdsa-sha2-nistp256")
-    ssh_keys.add_key(db, bob, key_text, "office")
+    proof = proof_for(db, services.secrets, bob, reauth.ADD_SSH_KEY)
+    ssh_keys.add_key(db, bob, key_text, "office", box=services.secrets, proof=proof)
     before = snapshot(db)
     app = app_for("bob")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -112,10 +116,11 @@ async def test_duplicate_key_refused_in_english(app_for, db) -> None:  # type: i
     assert snapshot(db) == before
 
 
-async def test_only_my_keys_are_listed(app_for, db) -> None:  # type: ignore[no-untyped-def]
+async def test_only_my_keys_are_listed(app_for, services, db) -> None:  # type: ignore[no-untyped-def]
     bob = members_data.get_member_by_login(db, "bob")
     assert bob is not None
-    ssh_keys.add_key(db, bob, _public(), "bob's key")
+    proof = proof_for(db, services.secrets, bob, reauth.ADD_SSH_KEY)
+    ssh_keys.add_key(db, bob, _public(), "bob's key", box=services.secrets, proof=proof)
     app = app_for("alice")
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_keys(pilot)

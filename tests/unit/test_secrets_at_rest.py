@@ -21,7 +21,9 @@ from textual.widgets import Input, Static
 from portal.data import identity
 from portal.data import members as members_data
 from portal.screens.twofactor_setup import TwoFactorSetupScreen
-from portal.services import account, twofactor
+from portal.services import account, reauth, twofactor
+from portal.widgets.reauth import ReauthDialog
+from tests.reauth_helpers import proof_for
 
 T0 = 1_800_000_000.0
 NEW_PASSWORD = "Girouette-Ardoise-Moulin-88"
@@ -44,18 +46,26 @@ def _forms(secret: str) -> set[str]:
 
 
 async def test_no_secret_in_clear_in_logs_or_database(  # type: ignore[no-untyped-def]
-    app_for, services, settings, db, caplog, monkeypatch
+    app_for, services, settings, db, caplog, frozen_clock
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    monkeypatch.setattr(twofactor, "_clock", lambda: T0)
+    frozen_clock.set(T0)
     box = services.secrets
     alice = members_data.get_member_by_login(db, "alice")
     assert alice is not None
 
-    # 2FA enrolment through the screens
+    # 2FA enrolment through the screens, after the password typed in the re-authentication
     app = app_for("alice")
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.push_screen(TwoFactorSetupScreen())
+        await app.push_screen(
+            ReauthDialog(reauth.ENABLE_TWOFACTOR, "?"),
+            lambda proof: app.push_screen(TwoFactorSetupScreen(proof=proof)),
+        )
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press(*"Soleil-Vert-2026!", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
         secret = str(app.screen.query_one("#secret", Static).render()).replace(" ", "")
@@ -72,9 +82,13 @@ async def test_no_secret_in_clear_in_logs_or_database(  # type: ignore[no-untype
 
     # recovery codes used and regenerated, a TOTP code used, the password changed
     assert twofactor.verify_code(db, box, alice.id, codes[0])
-    fresh = twofactor.regenerate_recovery_codes(db, box, alice.id)
-    second_code = pyotp.TOTP(secret).at(T0 + 30)
-    assert twofactor.verify_code(db, box, alice.id, second_code, now=T0 + 30)
+    frozen_clock.set(T0 + 30)
+    reauth_code = pyotp.TOTP(secret).at(T0 + 30)
+    proof = reauth.verify(db, box, alice, reauth.REGENERATE_CODES, code=reauth_code)
+    assert reauth_code not in repr(proof) and proof.token not in repr(proof)
+    fresh = twofactor.regenerate_recovery_codes(db, box, alice.id, proof=proof)
+    second_code = pyotp.TOTP(secret).at(T0 + 60)
+    assert twofactor.verify_code(db, box, alice.id, second_code, now=T0 + 60)
     assert account.change_password(db, alice, "Soleil-Vert-2026!", NEW_PASSWORD).ok
 
     # the secrets are in the database, encrypted with the box
@@ -97,7 +111,7 @@ async def test_no_secret_in_clear_in_logs_or_database(  # type: ignore[no-untype
             assert form not in logs, f"{what} in the logs"
             assert form not in raw, f"{what} in the database files"
             assert form not in dump, f"{what} in the database"
-    for code in (first_code, second_code):
+    for code in (first_code, reauth_code, second_code):
         pattern = re.compile(rf"(?<![0-9A-Za-z]){code}(?![0-9A-Za-z])")
         assert not pattern.search(logs), "a TOTP code in the logs"
         assert not pattern.search(dump), "a TOTP code in the database"
@@ -116,7 +130,8 @@ def test_reprs_hide_secrets(db, services) -> None:  # type: ignore[no-untyped-de
 
     alice = members_data.get_member_by_login(db, "alice")
     assert alice is not None
-    enrollment = twofactor.begin_enrollment(db, services.secrets, alice.id)
+    proof = proof_for(db, services.secrets, alice, reauth.ENABLE_TWOFACTOR)
+    enrollment = twofactor.begin_enrollment(db, services.secrets, alice.id, proof=proof)
     assert enrollment.secret not in repr(enrollment) and "otpauth" not in repr(enrollment)
     assert "otpauth" not in repr(QRCode(enrollment.uri, id="qr"))
 

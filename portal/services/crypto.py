@@ -20,6 +20,7 @@ class SecretBox:
 
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        self._key = key
 
     def encrypt(self, plaintext: str) -> str:
         """Encrypt text; the result is ASCII, safe to store in a TEXT column."""
@@ -28,6 +29,15 @@ class SecretBox:
     def decrypt(self, token: str) -> str:
         """Decrypt what ``encrypt`` returned (raises ``InvalidToken`` if tampered)."""
         return self._fernet.decrypt(token.encode("ascii")).decode()
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A 32-byte key for one ``purpose`` (HKDF-SHA256 of this key file's key), so a
+        feature signs with its own key without another file to keep and back up."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+        return hkdf.derive(self._key)
 
 
 def load_or_create_box(path: Path) -> SecretBox:

@@ -98,7 +98,5 @@ def organization_members(
     platform's admins are nobody's members)."""
     org = managed_organization(db, actor, organization_id)
     return [
-        m
-        for m in members_data.list_members(db, org)
-        if m.status == "active" and m.role != "admin"
+        m for m in members_data.list_members(db, org) if m.status == "active" and m.role != "admin"
     ]

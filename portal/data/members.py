@@ -14,6 +14,8 @@ class Organization:
     id: int
     name: str
     identification_key: str | None
+    guest_listed: bool = False
+    """Named in the guest entry's list (key ``0``): the organization opted in."""
 
 
 @dataclass(frozen=True)
@@ -62,18 +64,49 @@ def create_organization(db: Database, name: str, identification_key: str | None)
     return int(cur.lastrowid or 0)
 
 
+_ORGANIZATION_SELECT = "SELECT id, name, identification_key, guest_listed FROM organizations"
+
+
+def _organization(row: object) -> Organization:
+    values = dict(row)  # type: ignore[call-overload]
+    values["guest_listed"] = bool(values["guest_listed"])
+    return Organization(**values)
+
+
 def list_organizations(db: Database) -> list[Organization]:
     """Every organization, by name."""
-    rows = db.execute("SELECT id, name, identification_key FROM organizations ORDER BY name")
-    return [Organization(**dict(r)) for r in rows.fetchall()]
+    rows = db.execute(_ORGANIZATION_SELECT + " ORDER BY name")
+    return [_organization(r) for r in rows.fetchall()]
+
+
+def list_guest_listed_organizations(db: Database) -> list[Organization]:
+    """The organizations that opted in to the guest entry's list (key ``0``), by name."""
+    rows = db.execute(_ORGANIZATION_SELECT + " WHERE guest_listed = 1 ORDER BY name")
+    return [_organization(r) for r in rows.fetchall()]
 
 
 def get_organization(db: Database, organization_id: int) -> Organization | None:
     """One organization by id."""
-    row = db.execute(
-        "SELECT id, name, identification_key FROM organizations WHERE id = ?", [organization_id]
-    ).fetchone()
-    return Organization(**dict(row)) if row else None
+    row = db.execute(_ORGANIZATION_SELECT + " WHERE id = ?", [organization_id]).fetchone()
+    return _organization(row) if row else None
+
+
+def set_guest_listed(db: Database, organization_id: int, listed: bool) -> bool:
+    """Opt an organization in to (or out of) the guest entry's list.
+
+    Returns:
+        False when no such organization exists.
+    """
+    cur = db.execute(
+        "UPDATE organizations SET guest_listed = ? WHERE id = ?", [int(listed), organization_id]
+    )
+    return cur.rowcount == 1
+
+
+def login_in_use(db: Database, login: str) -> bool:
+    """True when a member (of any organization, in any status) has this login."""
+    row = db.execute("SELECT EXISTS (SELECT 1 FROM members WHERE login = ?)", [login]).fetchone()
+    return bool(row[0])
 
 
 def create_member(

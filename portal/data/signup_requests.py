@@ -106,7 +106,11 @@ def list_pending(db: Database, organization_id: int | None) -> list[SignupReques
 
 
 def login_pending(db: Database, login: str) -> bool:
-    """True when a pending request already reserves this login (case-insensitive)."""
+    """True when a pending request wants this login (case-insensitive).
+
+    Several pending requests may want the same login: it is settled when one is approved
+    (``services.signup.approve``), so that the guest entry never tells whether it exists.
+    """
     row = db.execute(
         "SELECT EXISTS (SELECT 1 FROM signup_requests WHERE login = ? AND status = 'pending')",
         [login],

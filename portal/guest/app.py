@@ -3,8 +3,11 @@
 It never shows a member screen and never holds a member: it only calls the sign-up,
 invitation and password-reset services. What a guest is doing (a sign-up draft waiting
 for its email code, a reset code) lives in its screens, so it dies with the session.
-After ``MAX_FAILURES`` wrong keys or codes the session ends, like the gate drops a
-connection after too many failed tries.
+Each flow counts its own wrong keys or codes (``FAILURE_LIMITS``): the session ends when
+one flow's count reaches its limit, like the gate drops a connection after too many failed
+tries. A success never resets a count (or a guesser would alternate a known key with
+guesses), and a mistake in one flow never spends another's: a guest who got their
+identification key wrong a few times can still reset their password.
 """
 
 from __future__ import annotations
@@ -44,8 +47,12 @@ class GuestApp(SessionApp):
         Binding("ctrl+q", "leave", "Leave", id="guest.leave", priority=True),
         Binding("f2", "switch_language", "English / Français", id="guest.language"),
     ]
-    MAX_FAILURES = 5
-    """Wrong keys or codes after which the session ends."""
+    FAILURE_LIMITS: ClassVar[dict[str, int]] = {
+        "signup": 5,  # wrong identification keys and wrong email codes
+        "activation": 5,  # wrong activation codes
+        "reset": 5,  # wrong reset codes
+    }
+    """Per flow, the wrong keys or codes after which the session ends."""
 
     def __init__(
         self,
@@ -65,8 +72,8 @@ class GuestApp(SessionApp):
         """Unix time (tests move it to expire codes without waiting)."""
         self.language = services.settings.default_language
         """The guest's language (fr by default; F2 switches)."""
-        self.failures = 0
-        """Wrong keys and codes typed in this session."""
+        self.failures: dict[str, int] = dict.fromkeys(self.FAILURE_LIMITS, 0)
+        """Per flow, the wrong keys and codes typed in this session."""
 
     def on_load(self) -> None:
         """Runs in the session's own task: set its language before anything is drawn."""
@@ -108,16 +115,25 @@ class GuestApp(SessionApp):
                 screen.focus_next()
         self.refresh_bindings()
 
-    def note_failure(self) -> bool:
-        """Count a wrong key or code; True when that was one too many (the session ends)."""
-        self.failures += 1
-        if self.failures < self.MAX_FAILURES:
+    def note_failure(self, flow: str) -> bool:
+        """Count a wrong key or code of one flow; True when that flow has no try left (the
+        session ends).
+
+        Raises:
+            KeyError: ``flow`` is not one of ``FAILURE_LIMITS`` (a programming error).
+        """
+        limit = self.FAILURE_LIMITS[flow]
+        self.failures[flow] += 1
+        if self.failures[flow] < limit:
             return False
         farewell = get_translator(self.language).gettext(
             "Too many wrong attempts: the connection is closed. Try again later."
         )
         log.info(
-            "guest session %s closed after %d failures", self.session.session_id, self.failures
+            "guest session %s closed after %d failures in %s",
+            self.session.session_id,
+            self.failures[flow],
+            flow,
         )
         if self.terminal is not None and hasattr(self.terminal, "close"):
             self.terminal.close(farewell)

@@ -58,6 +58,13 @@ class MemberPortal(Protocol):
     async def set_language(self, language: str) -> None:
         """Store the member's language and redraw every screen in it."""
 
+    @property
+    def monochrome(self) -> bool:
+        """The member's own preference for no colours."""
+
+    async def set_monochrome_preference(self, monochrome: bool) -> None:
+        """Store the member's choice of no colours and redraw without (or with) them."""
+
     def action_logout(self) -> None:
         """End the session."""
 
@@ -84,8 +91,8 @@ class GuestPortal(Protocol):
     def now(self) -> float:
         """The current Unix time (from the app's injectable clock)."""
 
-    def note_failure(self) -> bool:
-        """Count a wrong key or code; True when the session is ending."""
+    def note_failure(self, flow: str) -> bool:
+        """Count a wrong key or code of one flow; True when the session is ending."""
 
     def action_leave(self) -> None:
         """End the session."""

@@ -65,6 +65,8 @@ def seed(db: Database, seeders: Iterable[DemoSeeder]) -> list[DemoLogin]:
             DEMO_ORG: members_data.create_organization(db, DEMO_ORG, "DEMO-2026"),
             OTHER_ORG: members_data.create_organization(db, OTHER_ORG, "HORIZON-2026"),
         }
+        # The guest entry's "0" list names only organizations that opted in: Démo did.
+        members_data.set_guest_listed(db, orgs[DEMO_ORG], True)
         ids: dict[str, int] = {}
         for demo in DEMO_LOGINS:
             first, last, email, language = _PEOPLE[demo.login]

@@ -8,6 +8,14 @@ guest's session (``SignupDraft``), so wrong input and wrong codes leave the data
 was. Once verified, the request waits for a manager of that organization, who validates it
 (the account is created, active) or refuses it with a reason; the applicant is told by
 email either way.
+
+A well-formed login is accepted alike whether it is free, a member's or wanted by another
+request: it is settled at validation (``signup_logins``). The ``0`` list names only the
+organizations that opted in (``guest_listing``); a guest cannot pick another by its id.
+
+Code emails are rate-limited (``MAX_CODES_PER_ADDRESS`` an hour to one address,
+``MAX_CODES_PER_CLIENT`` from one client address, counted in the gate's throttle table):
+past either, the guest reads a sentence saying so and nothing is sent.
 """
 
 from __future__ import annotations
@@ -24,9 +32,11 @@ from portal.data import signup_requests as requests_data
 from portal.data.db import transaction
 from portal.data.members import Member, Organization
 from portal.data.signup_requests import SignupRequest
-from portal.i18n import LANGUAGES, N_, get_translator
-from portal.services import audit, gate, notifications
-from portal.services.gate import CodeChallenge, GateError, WrongCode
+from portal.i18n import LANGUAGES, N_
+from portal.services import audit, emails, guest_checks, signup_logins
+from portal.services.emails import Template
+from portal.services.gate import GateError, WrongCode
+from portal.services.guest_checks import CodeChallenge
 from portal.services.passwords import hash_password
 
 __all__ = [
@@ -48,13 +58,68 @@ CODE_TTL = 15 * 60
 """Seconds an email verification code stays valid."""
 MAX_SENDS = 3
 """Codes one draft may send (the first and two more)."""
+MAX_CODES_PER_ADDRESS = 5
+"""Sign-up codes sent to one email address within ``QUOTA_WINDOW``, whatever the draft."""
+MAX_CODES_PER_CLIENT = 10
+"""Sign-up codes asked from one client address within ``QUOTA_WINDOW``."""
+QUOTA_WINDOW = 3600.0
+"""Seconds after the last code sent before a limit starts again."""
+TOO_MANY_FOR_ADDRESS = N_(
+    "Too many codes were sent to this email address. Please try again in an hour."
+)
+TOO_MANY_FROM_CLIENT = N_(
+    "Too many codes were asked from your connection. Please try again in an hour."
+)
 NO_KEY = "0"
 """What a guest types when their CSE gave no identification key."""
+
+SIGNUP_CODE = Template(
+    subject=N_("Your Portal verification code"),
+    body=N_(
+        "Hello {name},\n\n"
+        "To confirm your email address and send your request to {organization}, type "
+        "this code on the sign-up screen:\n\n    {code}\n\n"
+        "It is valid for {minutes} minutes. If you did not ask for it, ignore this email.\n"
+    ),
+    sensitive=True,
+)
+"""To the applicant's address; parameters: name, organization, code, minutes."""
+
+NEW_REQUEST = Template(
+    subject=N_("New sign-up request"),
+    body=N_(
+        "Hello {name},\n\n{applicant} ({email}) asks to join {organization}. "
+        "Validate or refuse the request in Portal, under Sign-up requests.\n"
+    ),
+)
+"""To each manager of the organization; parameters: applicant, email, organization."""
+
+ACCOUNT_READY = Template(
+    subject=N_("Your Portal account is ready"),
+    body=N_(
+        "Hello {name},\n\nYour request to join {organization} was accepted. "
+        'Sign in with your login "{login}" and the password you chose:\n\n    {command}\n'
+    ),
+)
+"""To the new member once approved; parameter: command (the rest: the member's)."""
+
+REQUEST_REFUSED = Template(
+    subject=N_("Your Portal sign-up request"),
+    body=N_(
+        "Hello {name},\n\nYour request to join {organization} was not accepted, "
+        "for this reason:\n\n    {reason}\n\nFor any question, contact your CSE.\n"
+    ),
+)
+"""To the applicant's address; parameters: name, organization, reason."""
 
 
 @dataclass(frozen=True)
 class KeyCheck:
-    """The organization a key names, or (key ``0``) the organizations to choose from."""
+    """The organization a key names, or (key ``0``) the organizations to choose from.
+
+    ``choices`` holds only the organizations that opted in to the list; it may be empty
+    (the guest is then told to ask their CSE for its key).
+    """
 
     organization: Organization | None
     choices: list[Organization]
@@ -90,7 +155,7 @@ def check_key(db: Database, key: str) -> KeyCheck:
     """
     key = key.strip()
     if key == NO_KEY:
-        return KeyCheck(None, members_data.list_organizations(db))
+        return KeyCheck(None, members_data.list_guest_listed_organizations(db))
     organization_id = gate_data.organization_id_by_key(db, key) if key else None
     organization = members_data.get_organization(db, organization_id) if organization_id else None
     if organization is None:
@@ -108,19 +173,20 @@ def _organization(db: Database, key: str, organization_id: int | None) -> tuple[
     if checked.organization is not None:
         return checked.organization, True
     chosen = members_data.get_organization(db, organization_id) if organization_id else None
-    if chosen is None:
+    if chosen is None or not chosen.guest_listed:  # an unlisted one is reached by its key only
         raise GateError(N_("Please choose your organization in the list."))
     return chosen, False
 
 
-def _check_login_free(db: Database, login: str, *, guest_username: str) -> None:
-    gate.check_login_format(login)
-    if (
-        login == guest_username.lower()
-        or members_data.get_member_by_login(db, login)
-        or requests_data.login_pending(db, login)
-    ):
-        raise GateError(N_("This login is already taken. Please choose another one."))
+def _check_login(login: str, *, guest_username: str) -> None:
+    """The login's format, and not the guest entry's own name (which everyone knows).
+
+    Whether a member or another request has it is deliberately not checked here (see the
+    module's docstring): ``approve`` settles it.
+    """
+    guest_checks.check_login_format(login)
+    if login == guest_username.lower():
+        raise GateError(N_("This login is reserved. Please choose another one."))
 
 
 def start(
@@ -148,12 +214,12 @@ def start(
     organization, key_verified = _organization(db, key, organization_id)
     first_name, last_name = first_name.strip(), last_name.strip()
     email, login = email.strip(), login.strip().lower()
-    gate.check_name(first_name)
-    gate.check_name(last_name)
-    gate.check_email(email)
-    _check_login_free(db, login, guest_username=guest_username)
+    guest_checks.check_name(first_name)
+    guest_checks.check_name(last_name)
+    guest_checks.check_email(email)
+    _check_login(login, guest_username=guest_username)
     language = language if language in LANGUAGES else "fr"
-    gate.check_new_password(
+    guest_checks.check_new_password(
         password,
         confirm,
         login=login,
@@ -174,9 +240,7 @@ def start(
         password_hash=hash_password(password),
         challenge=challenge,
     )
-    with transaction(db):
-        _send_code(db, draft, code)
-        audit.record(db, "signup.code_sent", organization_id=organization.id, target=login, ip=ip)
+    _send_code(db, draft, code, ip=ip, now=now)
     return draft
 
 
@@ -191,32 +255,49 @@ def resend_code(
     now = time.time() if now is None else now
     if draft.sends >= MAX_SENDS:
         raise GateError(N_("Too many codes were sent. Please start again later."))
-    draft.challenge, code = CodeChallenge.issue(now, CODE_TTL)
+    challenge, code = CodeChallenge.issue(now, CODE_TTL)
+    _send_code(db, draft, code, ip=ip, now=now)  # a refusal leaves the old code working
+    draft.challenge = challenge
     draft.sends += 1
+
+
+def _send_code(db: Database, draft: SignupDraft, code: str, *, ip: str | None, now: float) -> None:
+    """Send a code, or raise ``GateError`` (nothing sent) past a rate limit."""
+    quotas = [("signup_to", draft.email.lower(), MAX_CODES_PER_ADDRESS)]
+    if ip:
+        quotas.append(("signup_ip", ip, MAX_CODES_PER_CLIENT))
     with transaction(db):
-        _send_code(db, draft, code)
-        audit.record(
-            db, "signup.code_sent", organization_id=draft.organization_id, target=draft.login, ip=ip
-        )
-
-
-def _send_code(db: Database, draft: SignupDraft, code: str) -> None:
-    t = get_translator(draft.language)
-    notifications.enqueue(
-        db,
-        to=draft.email,
-        subject=t.gettext("Your Portal verification code"),
-        body=t.gettext(
-            "Hello {name},\n\n"
-            "To confirm your email address and send your request to {organization}, type "
-            "this code on the sign-up screen:\n\n    {code}\n\n"
-            "It is valid for {minutes} minutes. If you did not ask for it, ignore this email.\n",
-            name=draft.first_name,
-            organization=draft.organization_name,
-            code=code,
-            minutes=CODE_TTL // 60,
-        ),
-    )
+        refused = gate_data.take_quota(db, quotas, now, window=QUOTA_WINDOW)
+        if refused is None:
+            emails.send(
+                db,
+                SIGNUP_CODE,
+                to=draft.email,
+                language=draft.language,
+                name=draft.first_name,
+                organization=draft.organization_name,
+                code=code,
+                minutes=CODE_TTL // 60,
+            )
+        if refused is None:
+            audit.record(
+                db,
+                "signup.code_sent",
+                organization_id=draft.organization_id,
+                target=draft.login,
+                ip=ip,
+            )
+        else:
+            audit.record(
+                db,
+                "signup.code_throttled",
+                organization_id=draft.organization_id,
+                target=draft.login,
+                ip=ip,
+                limit=refused[0],
+            )
+    if refused is not None:
+        raise GateError(TOO_MANY_FOR_ADDRESS if refused[0] == "signup_to" else TOO_MANY_FROM_CLIENT)
 
 
 def confirm(
@@ -225,7 +306,7 @@ def confirm(
     """Check the email code and file the request for the organization's managers.
 
     Raises:
-        GateError: Wrong or expired code, or the login was taken meanwhile.
+        GateError: Wrong or expired code.
     """
     now = time.time() if now is None else now
     if not draft.challenge.check(code, now):
@@ -233,10 +314,6 @@ def confirm(
             raise WrongCode(N_("This code has expired or was tried too often. Ask for a new code."))
         raise WrongCode(N_("This code is not right. Check the email and try again."))
     with transaction(db):
-        if members_data.get_member_by_login(db, draft.login) or requests_data.login_pending(
-            db, draft.login
-        ):
-            raise GateError(N_("This login is already taken. Please choose another one."))
         request_id = requests_data.insert_request(
             db,
             organization_id=draft.organization_id,
@@ -269,20 +346,13 @@ def _tell_managers(db: Database, draft: SignupDraft) -> None:
         manager = members_data.get_member(db, manager_id)
         if manager is None:
             continue
-        t = get_translator(manager.language)
-        notifications.enqueue(
+        emails.notify_member(
             db,
-            to=gate.recipient(db, manager),
-            member_id=manager.id,
-            subject=t.gettext("New sign-up request"),
-            body=t.gettext(
-                "Hello {name},\n\n{applicant} ({email}) asks to join {organization}. "
-                "Validate or refuse the request in Portal, under Sign-up requests.\n",
-                name=manager.first_name,
-                applicant=f"{draft.first_name} {draft.last_name}",
-                email=draft.email,
-                organization=draft.organization_name,
-            ),
+            manager.id,
+            NEW_REQUEST,
+            applicant=f"{draft.first_name} {draft.last_name}",
+            email=draft.email,
+            organization=draft.organization_name,
         )
 
 
@@ -329,22 +399,22 @@ def _connect_hint(settings: Settings, login: str) -> str:
 def approve(db: Database, actor: Member, request_id: int, *, settings: Settings) -> Member:
     """Validate a request: the account is created, active, and the applicant told.
 
+    The account gets the wanted login, or its first free variant when a member has it by
+    now (``free_login``); the returned member says which, and so does the applicant's email.
+
     Raises:
         PermissionError: Not a request of the actor's organization.
-        GateError: Already handled, or its login was taken meanwhile.
+        GateError: Already handled.
     """
     actor = _actor(db, actor)
     with transaction(db):
         request = _pending_request(db, actor, request_id)
-        if members_data.get_member_by_login(db, request.login):
-            raise GateError(
-                N_("The login of this request was taken meanwhile; refuse it with that reason.")
-            )
+        login = signup_logins.free_login(db, request.login, reserved=(settings.guest_username,))
         password_hash = requests_data.get_password_hash(db, request.id)
         member_id = members_data.create_member(
             db,
             organization_id=request.organization_id,
-            login=request.login,
+            login=login,
             first_name=request.first_name,
             last_name=request.last_name,
             org_email=request.email,
@@ -360,24 +430,21 @@ def approve(db: Database, actor: Member, request_id: int, *, settings: Settings)
             "signup.approved",
             actor_id=actor.id,
             organization_id=request.organization_id,
-            target=request.login,
+            target=login,
             request_id=request.id,
             member_id=member_id,
+            wanted_login=request.login,
         )
-        t = get_translator(request.language)
-        notifications.enqueue(
+        template = (
+            ACCOUNT_READY if login == request.login else signup_logins.ACCOUNT_READY_OTHER_LOGIN
+        )
+        emails.notify_member(
             db,
+            member_id,
+            template,
             to=request.email,
-            member_id=member_id,
-            subject=t.gettext("Your Portal account is ready"),
-            body=t.gettext(
-                "Hello {name},\n\nYour request to join {organization} was accepted. "
-                'Sign in with your login "{login}" and the password you chose:\n\n    {command}\n',
-                name=request.first_name,
-                organization=request.organization_name,
-                login=request.login,
-                command=_connect_hint(settings, request.login),
-            ),
+            wanted=request.login,
+            command=_connect_hint(settings, login),
         )
     member = members_data.get_member(db, member_id)
     assert member is not None
@@ -412,18 +479,14 @@ def refuse(db: Database, actor: Member, request_id: int, reason: str) -> SignupR
             request_id=request.id,
             reason=reason,
         )
-        t = get_translator(request.language)
-        notifications.enqueue(
+        emails.send(
             db,
+            REQUEST_REFUSED,
             to=request.email,
-            subject=t.gettext("Your Portal sign-up request"),
-            body=t.gettext(
-                "Hello {name},\n\nYour request to join {organization} was not accepted, "
-                "for this reason:\n\n    {reason}\n\nFor any question, contact your CSE.\n",
-                name=request.first_name,
-                organization=request.organization_name,
-                reason=reason,
-            ),
+            language=request.language,
+            name=request.first_name,
+            organization=request.organization_name,
+            reason=reason,
         )
     refused = requests_data.get_request(db, request.id)
     assert refused is not None

@@ -13,6 +13,7 @@ from portal.data import members as members_data
 from portal.guest.app import GuestApp, make_guest_app
 from portal.services import gate, invitations
 from portal.services.runtime import Services
+from tests.mail_helpers import last_body
 
 T0 = 1_800_000_000.0
 GOOD = "Lanterne-Orage-Piano-77"
@@ -47,11 +48,9 @@ def screen_name(app: GuestApp) -> str:
 
 
 def last_email(db: Database, to: str) -> str:
-    row = db.execute(
-        "SELECT body FROM email_outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1", [to]
-    ).fetchone()
-    assert row is not None, f"no email to {to}"
-    return str(row[0])
+    body = last_body(db, "recipient = ?", [to])
+    assert body is not None, f"no email to {to}"
+    return body
 
 
 def six_digits(body: str) -> str:
@@ -166,7 +165,7 @@ async def test_a_wrong_identification_key_changes_nothing(services: Services, db
     assert snapshot(db) == before
 
 
-async def test_key_zero_lets_the_guest_pick_the_organization(
+async def test_key_zero_lets_the_guest_pick_a_listed_organization(
     services: Services, db: Database
 ) -> None:
     app = guest(services)
@@ -176,7 +175,13 @@ async def test_key_zero_lets_the_guest_pick_the_organization(
         await submit(pilot, "key")
         organizations = app.screen.query_one("#organizations", OptionList)
         assert organizations.display and organizations.has_focus
-        await pilot.press("down", "enter")  # CSE Horizon
+        # Only Démo opted in to the list (issue 9: it named every organization).
+        names = [
+            str(organizations.get_option_at_index(i).prompt)
+            for i in range(organizations.option_count)
+        ]
+        assert names == ["CSE Démo"]
+        await pilot.press("enter")
         await pilot.pause()
         assert screen_name(app) == "SignupDetailsScreen"
         await details(pilot)
@@ -186,7 +191,29 @@ async def test_key_zero_lets_the_guest_pick_the_organization(
         "SELECT o.name, r.key_verified FROM signup_requests r"
         " JOIN organizations o ON o.id = r.organization_id"
     ).fetchone()
-    assert tuple(row) == ("CSE Horizon", 0)
+    assert tuple(row) == ("CSE Démo", 0)
+
+
+async def test_key_zero_with_no_listed_organization_says_to_ask_for_the_key(
+    services: Services, db: Database
+) -> None:
+    for org in members_data.list_organizations(db):
+        members_data.set_guest_listed(db, org.id, False)
+    before = snapshot(db)
+    app = guest(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose(pilot, "signup")
+        await fill(pilot, "key", "0")
+        await submit(pilot, "key")
+        assert screen_name(app) == "SignupKeyScreen"
+        assert not app.screen.query_one("#organizations", OptionList).display
+        assert "demandez à votre CSE sa clé d'identification" in text(app, "#message")
+        # The key itself still works.
+        await fill(pilot, "key", "HORIZON-2026")
+        await submit(pilot, "key")
+        assert screen_name(app) == "SignupDetailsScreen"
+        assert "CSE Horizon" in str(app.screen.query_one(".heading", Static).render())
+    assert snapshot(db) == before
 
 
 async def test_bad_details_are_explained_and_change_nothing(
@@ -201,8 +228,8 @@ async def test_bad_details_are_explained_and_change_nothing(
         await details(pilot, password="court", confirm="court")
         assert "trop faible" in text(app, "#message")
         assert "Utilisez au moins 12 caractères." in text(app, "#message")
-        await details(pilot, login="alice")
-        assert "Cet identifiant est déjà pris" in text(app, "#message")
+        await details(pilot, login="welcome")
+        assert "Cet identifiant est réservé" in text(app, "#message")
         await details(pilot, email="pas-une-adresse")
         assert "adresse e-mail valide" in text(app, "#message")
         await details(pilot, confirm=GOOD + "?")
@@ -251,6 +278,107 @@ async def test_five_wrong_keys_or_codes_end_the_guest_session(services: Services
         await fill(pilot, "key", "WRONG")
         await submit(pilot, "key")
     assert app.return_code == 1
+
+
+async def test_a_taken_login_is_answered_like_a_free_one(services: Services, db: Database) -> None:
+    """Issue 9: "Cet identifiant est déjà pris" told strangers which logins exist."""
+    seen = []
+    for i, login in enumerate(("sam", "alice", "bob")):  # free, a Démo member, a Horizon one
+        email = f"applicant{i}@demo.example"
+        app = guest(services)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await choose(pilot, "signup")
+            await fill(pilot, "key", "DEMO-2026")
+            await submit(pilot, "key")
+            await details(pilot, login=login, email=email)
+            verify = (screen_name(app), text(app, ".guest-help"), text(app, "#message"))
+            await fill(pilot, "code", six_digits(last_email(db, email)))
+            await submit(pilot, "code")
+            done = (screen_name(app), text(app, "#done-text"))
+        seen.append(
+            tuple(
+                part.replace(email, "EMAIL").replace(f"« {login} »", "« LOGIN »")
+                for part in (*verify, *done)
+            )
+        )
+    assert seen[0] == seen[1] == seen[2], seen
+    assert seen[0][0] == "SignupVerifyScreen" and seen[0][3] == "GuestDoneScreen"
+    assert "celui que vous avez demandé, « LOGIN »" in seen[0][4]
+    pending = db.execute("SELECT login FROM signup_requests ORDER BY id").fetchall()
+    assert [r[0] for r in pending] == ["sam", "alice", "bob"]
+
+
+# -- one failure counter per flow -----------------------------------------------------------------
+
+
+async def wrong_keys(pilot: Pilot[Any], count: int) -> None:
+    await choose(pilot, "signup")
+    for _ in range(count):
+        await fill(pilot, "key", "WRONG")
+        await submit(pilot, "key")
+    await pilot.press("escape")
+    await pilot.pause()
+
+
+async def wrong_activation_codes(pilot: Pilot[Any], count: int) -> None:
+    await choose(pilot, "activate")
+    for _ in range(count):
+        await fill(pilot, "code", "AAAA-BBBB-CCCC")
+        await submit(pilot, "code")
+    if pilot.app.is_running:
+        await pilot.press("escape")
+        await pilot.pause()
+
+
+async def test_a_mistake_in_one_flow_does_not_end_the_session_after_another(
+    services: Services, db: Database
+) -> None:
+    """The issue's scenario: wrong keys in the sign-up, then a password reset that works,
+    then a wrong activation code: the session goes on (it closed, sharing one counter)."""
+    app = guest(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wrong_keys(pilot, 4)
+        await choose(pilot, "reset")
+        await fill(pilot, "identifier", "alice")
+        await submit(pilot, "identifier")
+        code = six_digits(last_email(db, "alice.martin@demo.example"))
+        await fill(pilot, "code", "000000" if code != "000000" else "111111")
+        await fill(pilot, "password", GOOD)
+        await fill(pilot, "confirm", GOOD)
+        await submit(pilot, "confirm")  # one wrong reset code
+        await fill(pilot, "code", code)
+        await submit(pilot, "confirm")
+        assert screen_name(app) == "GuestDoneScreen"
+        await pilot.press("enter")
+        await wrong_activation_codes(pilot, 4)
+        assert app.is_running and screen_name(app) == "GuestMenuScreen"
+        assert app.failures == {"signup": 4, "activation": 4, "reset": 1}
+        # Each flow ends the session at its own limit: the fifth wrong activation code.
+        await wrong_activation_codes(pilot, 1)
+    assert app.return_code == 1
+
+
+async def test_each_flow_has_its_own_limit_and_a_success_resets_none(
+    services: Services, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(GuestApp, "FAILURE_LIMITS", {"signup": 3, "activation": 2, "reset": 5})
+    app = guest(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wrong_activation_codes(pilot, 1)
+        await choose(pilot, "signup")
+        for _ in range(2):
+            await fill(pilot, "key", "WRONG")
+            await submit(pilot, "key")
+        await fill(pilot, "key", "DEMO-2026")  # a success...
+        await submit(pilot, "key")
+        assert screen_name(app) == "SignupDetailsScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and app.failures["signup"] == 2  # ...that reset nothing
+        await fill(pilot, "key", "WRONG")
+        await submit(pilot, "key")  # the third: the sign-up's limit
+    assert app.return_code == 1
+    assert app.failures == {"signup": 3, "activation": 1, "reset": 0}
 
 
 # -- activation ----------------------------------------------------------------------------------

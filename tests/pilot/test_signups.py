@@ -71,6 +71,7 @@ async def test_a_manager_sees_their_organizations_requests_only(app_for, db: Dat
     request(db, "chloe")
     horizon = members_data.get_member_by_login(db, "nina")
     assert horizon is not None
+    members_data.set_guest_listed(db, horizon.organization_id, True)  # in the "0" list
     request(db, "hector", key="0", organization_id=horizon.organization_id)
     app = app_for("marc")
     async with app.run_test(size=(80, 24)) as pilot:

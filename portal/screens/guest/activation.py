@@ -17,6 +17,9 @@ from portal.services.gate import GateError, WrongCode
 class ActivationScreen(GuestScreen):
     """Which invitation: the code says it (it is long, random, and works once)."""
 
+    ERROR_FIELD = "#code"
+    FLOW = "activation"
+
     def screen_title(self) -> str:
         return _("Activate an invited account")
 

@@ -21,6 +21,9 @@ from portal.widgets.strength import StrengthMeter
 class ActivationPasswordScreen(GuestScreen):
     """The invited person chooses their password; the account becomes active."""
 
+    ERROR_FIELD = "#password"
+    FLOW = "activation"
+
     def __init__(self, code: str, account: InvitedAccount) -> None:
         super().__init__()
         self.code = code

@@ -7,7 +7,7 @@ the mouse. Errors show in ``#message`` in the guest's language.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import ClassVar, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -29,6 +29,13 @@ def form_row(label: str, field: Widget) -> Horizontal:
 class GuestScreen(FramedScreen):
     """Base of guest screens: a title bar, the body, a message line and the footer."""
 
+    ERROR_FIELD: ClassVar[str | None] = None
+    """The field this screen's errors are about: the focus goes there with the sentence
+    (``FramedScreen.show_field_error``), which goes once the field is edited."""
+    FLOW: ClassVar[str] = ""
+    """The flow whose failure counter a wrong key or code spends (``GuestApp.FAILURE_LIMITS``:
+    ``signup``, ``activation`` or ``reset``); screens that count failures set it."""
+
     @property
     def guest(self) -> GuestPortal:
         """The session's guest app, typed by what screens may use of it (see ``context``)."""
@@ -48,6 +55,11 @@ class GuestScreen(FramedScreen):
     def say(self, text: str, *, error: bool = False) -> None:
         """Show one sentence (or a few lines) under the form."""
         message = self.query_one("#message", Static)
+        if error and text and self.ERROR_FIELD is not None:
+            message.remove_class("success")
+            self.show_field_error(self.query_one(self.ERROR_FIELD), text, line=message)
+            return
+        self.clear_field_error()
         message.update(text)
         message.set_class(error, "error")
         message.set_class(not error and bool(text), "success")
@@ -60,9 +72,10 @@ class GuestScreen(FramedScreen):
         self.say(text, error=True)
 
     def failed(self, error: GateError) -> bool:
-        """Show a wrong key or code and count it; True when the session is ending."""
+        """Show a wrong key or code and count it in this screen's flow; True when the
+        session is ending."""
         self.show_error(error)
-        return self.guest.note_failure()
+        return self.guest.note_failure(self.FLOW)
 
     # -- keyboard flow -----------------------------------------------------------------------
 

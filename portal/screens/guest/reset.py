@@ -17,6 +17,9 @@ from portal.services.gate import GateError
 class ResetRequestScreen(GuestScreen):
     """Ask for a reset code by login or email."""
 
+    ERROR_FIELD = "#identifier"
+    FLOW = "reset"
+
     def screen_title(self) -> str:
         return _("Reset a forgotten password")
 

@@ -20,6 +20,9 @@ from portal.widgets.strength import StrengthMeter
 class ResetConfirmScreen(GuestScreen):
     """Type the code and a new password (the code works once, in this session only)."""
 
+    ERROR_FIELD = "#code"
+    FLOW = "reset"
+
     def __init__(self, reset: ResetChallenge) -> None:
         super().__init__()
         self.reset = reset

@@ -20,6 +20,9 @@ from portal.services.gate import GateError, WrongCode
 class SignupKeyScreen(GuestScreen):
     """Which organization the guest asks to join."""
 
+    ERROR_FIELD = "#key"
+    FLOW = "signup"
+
     def __init__(self) -> None:
         super().__init__()
         self._choices: list[Organization] = []
@@ -76,7 +79,14 @@ class SignupKeyScreen(GuestScreen):
             options.highlighted = 0
             options.focus()
         else:
-            self.say(_("No organization accepts requests yet."), error=True)
+            options.add_class("hidden")
+            self.say(
+                _(
+                    "No organization can be chosen from a list here: ask your CSE for its "
+                    "identification key, then type it above."
+                ),
+                error=True,
+            )
 
     @on(OptionList.OptionSelected, "#organizations")
     def choose(self, event: OptionList.OptionSelected) -> None:

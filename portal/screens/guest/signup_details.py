@@ -21,6 +21,8 @@ from portal.widgets.strength import StrengthMeter
 class SignupDetailsScreen(GuestScreen):
     """Who the guest is; the password is hashed at once, the email gets a code."""
 
+    FLOW = "signup"
+
     def __init__(self, key: str, organization: Organization, *, key_verified: bool) -> None:
         super().__init__()
         self.key = key

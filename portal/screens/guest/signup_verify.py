@@ -22,6 +22,9 @@ from portal.services.signup import SignupDraft
 class SignupVerifyScreen(GuestScreen):
     """Type back the code; the request is filed only then."""
 
+    ERROR_FIELD = "#code"
+    FLOW = "signup"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "resend", "Send a new code", id="signup.resend"),
     ]
@@ -76,8 +79,9 @@ class SignupVerifyScreen(GuestScreen):
                 N_("Request sent"),
                 N_(
                     "Thank you {name}. Your request was sent to the managers of {organization}. "
-                    "You will receive an email at {email} when they have decided. Your login will "
-                    'be "{login}".'
+                    "You will receive an email at {email} when they have decided; if accepted, "
+                    'it gives the login to sign in with (the one you asked for, "{login}", '
+                    "when it is available)."
                 ),
                 name=request.first_name,
                 organization=request.organization_name,

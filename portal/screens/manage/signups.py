@@ -239,7 +239,7 @@ class SignupsScreen(PortalScreen):
         status = self.query_one("#signups-status", Static)
         try:
             if reason is None:
-                await self.portal.call(
+                created = await self.portal.call(
                     signup.approve,
                     self.portal.member,
                     request.id,
@@ -248,7 +248,7 @@ class SignupsScreen(PortalScreen):
                 message = _(
                     '{name} can now sign in as "{login}".',
                     name=escape(request.full_name),
-                    login=escape(request.login),
+                    login=escape(created.login),  # a taken login got a free variant
                 )
             else:
                 await self.portal.call(signup.refuse, self.portal.member, request.id, reason)

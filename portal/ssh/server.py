@@ -1,54 +1,58 @@
-"""The asyncssh server: authentication gate, session caps, idle sweep.
+"""The asyncssh server: admission, authentication gate, session caps, idle sweep.
 
 Everything runs on one event loop; password verification runs in the store's worker
 threads. ``PortalServer`` starts and stops it (used by ``portal serve`` and the tests).
+
+A connection goes through, in order: admission before key exchange (a per-address rate
+and caps on connections still authenticating, ``limits``), the gate (``auth``) within the
+login timeout, then at most one session at a time (``session``), which must be asked for
+within ``session_open_timeout`` of authenticating. Sessions, not connections, count
+against the session caps (``registry``). A session channel runs either the app (a shell)
+or, for a member, the ``sftp`` subsystem (``portal.ssh.sftp``: their inbox and outbox);
+an SFTP channel is a session like any other, so the same caps, idle timeout and
+"close my other sessions" apply to it. No exec, no scp legacy mode, no forwarding.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncssh
-from sqlite_utils import Database
 
 from portal.config import Settings
 from portal.data import live_sessions
-from portal.data.db import Store
-from portal.i18n import get_translator
-from portal.services import gate, wallet
+from portal.services import (
+    allocations,
+    files,
+    gate,
+    issuing,
+    payment_confirmation,
+    reconciliation,
+)
 from portal.services.gate import GatePolicy
 from portal.services.mailer import Mailer
-from portal.services.runtime import Services, SessionInfo, stored_session_infos
-from portal.ssh.auth import Gatekeeper, install_key_hook
-from portal.ssh.gcpolicy import GcPolicy
+from portal.services.runtime import Services
+from portal.ssh.auth import Gatekeeper, asks_return_after_login, install_key_hook
 from portal.ssh.hostkey import load_or_create_host_key
+from portal.ssh.limits import THROTTLED
+from portal.ssh.registry import SessionRegistry
+from portal.ssh.runtime import ServerRuntime
 from portal.ssh.session import PortalSession
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
-
-def wall_clock(stamp: float) -> float:
-    """Unix time of a ``time.monotonic()`` stamp (sessions keep monotonic ones)."""
-    return stamp + time.time() - time.monotonic()
-
-
-# Modern algorithms only: no SHA-1 key exchange or MAC (Terrapin is fixed in asyncssh >= 2.14.2).
+# Post-quantum hybrid first; classical fallbacks for older clients. No NIST curves, no
+# 2048-bit group, no SHA-1 (Terrapin is fixed in asyncssh >= 2.14.2, strict kex on).
 KEX_ALGS = [
+    "mlkem768x25519-sha256",
     "curve25519-sha256",
     "curve25519-sha256@libssh.org",
-    "ecdh-sha2-nistp256",
-    "ecdh-sha2-nistp384",
-    "ecdh-sha2-nistp521",
     "diffie-hellman-group16-sha512",
     "diffie-hellman-group18-sha512",
-    "diffie-hellman-group14-sha256",
 ]
 ENCRYPTION_ALGS = [
     "chacha20-poly1305@openssh.com",
@@ -58,268 +62,34 @@ ENCRYPTION_ALGS = [
     "aes192-ctr",
     "aes128-ctr",
 ]
-MAC_ALGS = [
+MAC_ALGS = [  # encrypt-then-MAC only (AEAD ciphers need none)
     "hmac-sha2-256-etm@openssh.com",
     "hmac-sha2-512-etm@openssh.com",
     "umac-128-etm@openssh.com",
-    "hmac-sha2-256",
-    "hmac-sha2-512",
 ]
+COMPRESSION_ALGS = ["none"]
+"""No compression: it would make an input flood nearly free for the sender."""
 TOO_MANY = (
     "Trop de sessions ouvertes, réessayez plus tard. / Too many sessions, please try again later."
 )
 
 
-@dataclass
-class SessionRegistry:
-    """Live connections and sessions of this process (for caps, sweeps and closing), and
-    this process's part of the session directory shared by every worker.
+def refuse_before_banner(conn: asyncssh.SSHServerConnection, text: str) -> None:
+    """Drop a connection before the key exchange, telling the client why in one line.
 
-    Its in-memory state touches asyncssh channels and Textual apps, which belong to the
-    event loop. The directory methods (``list_for``, ``close_member_sessions``) take a
-    database connection and run in a database worker thread (a service deactivating an
-    account, a screen's worker); they hop onto the loop for the local part and wait.
-
-    With ``serve --workers N`` a member's sessions may live in another process: ``sync``
-    (about once a second) writes this process's sessions to the database and ends the
-    local sessions that another process asked to end.
+    asyncssh gives no public handle on the transport before it sends its version; the
+    line is a courtesy (OpenSSH's clients print it), the abort is what matters.
     """
-
-    settings: Settings
-    connections_by_ip: Counter[str] = field(default_factory=Counter)
-    sessions: set[PortalSession] = field(default_factory=set)
-    gc: GcPolicy = field(default_factory=GcPolicy)
-    """When to freeze long-lived objects and reclaim closed sessions (see gcpolicy)."""
-    loop: asyncio.AbstractEventLoop | None = None
-    """The server's event loop (set when it starts)."""
-    worker: str = field(default_factory=live_sessions.worker_name)
-    """This process in ``live_sessions``."""
-    last_end_request: int = 0
-    """The latest end request this process has seen (set at start, then by ``sync``)."""
-    _opened: dict[str, live_sessions.LiveSession] = field(default_factory=dict)
-    _closed: set[str] = field(default_factory=set)
-    _own_requests: set[int] = field(default_factory=set)
-    _activity_written: dict[str, float] = field(default_factory=dict)
-    _activity_synced_at: float = 0.0
-    _sync_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    @property
-    def connection_count(self) -> int:
-        """Open connections."""
-        return sum(self.connections_by_ip.values())
-
-    def share(self, cap: int) -> int:
-        """This process's part of a cap shared by the workers (each applies its own)."""
-        return max(1, -(-cap // max(1, self.settings.workers)))
-
-    def over_cap(self, ip: str) -> bool:
-        """True when one more connection from ``ip`` would pass a cap."""
-        return self.connection_count > self.share(
-            self.settings.max_sessions
-        ) or self.connections_by_ip[ip] > self.share(self.settings.max_sessions_per_ip)
-
-    def session_opened(self, session: PortalSession) -> None:
-        self.sessions.add(session)
-        self.gc.session_opened()
-        self._opened[session.session_id] = live_sessions.LiveSession(
-            session.session_id,
-            self.worker,
-            session.member.id if session.member is not None else None,
-            session.ip or "?",
-            wall_clock(session.started_at),
-            wall_clock(session.last_activity),
-        )
-
-    def session_closed(self, session: PortalSession) -> None:
-        self.sessions.discard(session)
-        self.gc.session_closed(len(self.sessions))
-        if self._opened.pop(session.session_id, None) is None:
-            self._closed.add(session.session_id)  # it was written: remove it at next sync
-
-    def sessions_of(self, member_id: int) -> list[PortalSession]:
-        """Live sessions of one member (guest sessions belong to nobody)."""
-        return [s for s in self.sessions if s.member is not None and s.member.id == member_id]
-
-    def _on_loop(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` on the server's loop, waiting for it when called from another thread."""
-        loop = self.loop
-        if loop is None or not loop.is_running():
-            return fn()
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            return fn()
-
-        async def call() -> T:
-            return fn()
-
-        return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout=30)
-
-    # -- the session directory (called from database worker threads) -------------------
-
-    def list_for(self, db: Database, member_id: int) -> list[SessionInfo]:
-        """Live sessions of one member in every process, oldest first (SessionDirectory)."""
-
-        def local() -> list[SessionInfo]:
-            return [
-                SessionInfo(
-                    s.session_id,
-                    member_id,
-                    s.ip,
-                    wall_clock(s.started_at),
-                    wall_clock(s.last_activity),
-                )
-                for s in self.sessions_of(member_id)
-            ]
-
-        mine = self._on_loop(local)
-        # This process's own rows may lag behind its memory, which is exact.
-        others = stored_session_infos(db, member_id, other_than_worker=self.worker)
-        return sorted([*mine, *others], key=lambda i: i.started_at)
-
-    def close_member_sessions(
-        self,
-        db: Database,
-        member_id: int,
-        *,
-        except_session: str | None = None,
-        reason: str | None = None,
-    ) -> int:
-        """End a member's sessions, all or all but one, in every process (SessionDirectory).
-
-        This process's sessions end at once; the others when their process next syncs.
-        """
-        at = time.time()
-        ended = self._on_loop(lambda: self._end_local(member_id, except_session, reason, at))
-        request, elsewhere = live_sessions.request_end(
-            db,
-            member_id,
-            except_session=except_session,
-            reason=reason,
-            at=at,
-            other_than_worker=self.worker,
-        )
-        self._own_requests.add(request)
-        return ended + elsewhere
-
-    def _end_local(
-        self, member_id: int, except_session: str | None, reason: str | None, before: float
-    ) -> int:
-        victims = [
-            s
-            for s in self.sessions_of(member_id)
-            if s.session_id != except_session and wall_clock(s.started_at) <= before
-        ]
-        for session in victims:
-            session.close(reason)
-        return len(victims)
-
-    # -- sharing with the other processes (on the loop) ----------------------------------
-
-    async def sync(self, store: Store, *, activity_every: float = 15.0) -> None:
-        """Write opened and closed sessions (and, now and then, their last activity);
-        end the local sessions other processes asked to end. One round at a time, so a
-        session's row is never deleted before it is written."""
-        async with self._sync_lock:
-            await self._sync(store, activity_every)
-
-    async def _sync(self, store: Store, activity_every: float) -> None:
-        opened = list(self._opened.values())
-        closed = list(self._closed)
-        activity: dict[str, float] = {}
-        now = time.monotonic()
-        if now - self._activity_synced_at >= activity_every:
-            self._activity_synced_at = now
-            for s in self.sessions:
-                if s.session_id not in self._opened and (
-                    self._activity_written.get(s.session_id) != s.last_activity
-                ):
-                    activity[s.session_id] = wall_clock(s.last_activity)
-                    self._activity_written[s.session_id] = s.last_activity
-        for sid in closed:
-            self._activity_written.pop(sid, None)
-        if opened or closed or activity:
-            self._opened.clear()
-            self._closed.clear()
-            try:
-                await store.run(live_sessions.sync_worker, self.worker, opened, closed, activity)
-            except Exception:
-                log.exception("could not record live sessions; will retry")
-                for row in opened:
-                    self._opened.setdefault(row.session_id, row)
-                self._closed.update(closed)
-                return
-        requests = await store.run(live_sessions.end_requests_after, self.last_end_request)
-        for request in requests:
-            self.last_end_request = request.id
-            if request.id in self._own_requests:
-                self._own_requests.discard(request.id)
-                continue
-            ended = self._end_local(
-                request.member_id, request.except_session, request.reason, request.requested_at
-            )
-            if ended:
-                log.info("ended %d session(s) of member %s on request", ended, request.member_id)
-
-    async def forget(self, store: Store) -> None:
-        """This process stops: nothing left to write, and none of its rows stay listed."""
-        self._opened.clear()
-        self._closed.clear()
-        await store.run(live_sessions.forget_worker, self.worker)
-
-    def sweep(self, now: float | None = None) -> int:
-        """Close sessions idle or older than allowed; returns how many were closed."""
-        now = time.monotonic() if now is None else now
-        closed = 0
-        for session in list(self.sessions):
-            t = get_translator(session.language)
-            if now - session.last_activity >= self.settings.idle_timeout:
-                minutes = max(1, self.settings.idle_timeout // 60)
-                session.close(
-                    t.ngettext(
-                        "Session closed after {n} minute without activity.",
-                        "Session closed after {n} minutes without activity.",
-                        minutes,
-                    )
-                )
-                closed += 1
-            elif now - session.started_at >= self.settings.session_lifetime:
-                session.close(t.gettext("Session closed: it reached its maximum duration."))
-                closed += 1
-        return closed
-
-
-async def _sleep(seconds: float) -> None:
-    await asyncio.sleep(seconds)
-
-
-@dataclass
-class ServerRuntime:
-    """What every connection of the server shares."""
-
-    services: Services
-    registry: SessionRegistry
-    policy: GatePolicy = field(default_factory=GatePolicy)
-    """Delays and lockout of the authentication gate."""
-    clock: Callable[[], float] = time.time
-    """Unix time, for the gate's counters and codes (tests move it)."""
-    sleep: Callable[[float], Awaitable[None]] = _sleep
-    """How the gate waits its delays (tests record them instead of waiting)."""
-
-    @property
-    def settings(self) -> Settings:
-        return self.services.settings
-
-    def is_guest(self, username: str) -> bool:
-        """Whether ``username`` opens the guest entry."""
-        return username.lower() == self.settings.guest_username.lower()
+    transport = getattr(conn, "_transport", None)
+    if isinstance(transport, asyncio.WriteTransport):
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            transport.write(text.encode("ascii") + b"\r\n")
+    conn.abort()
 
 
 class PortalSSHServer(asyncssh.SSHServer):
-    """One per connection: authenticates the member (or opens the guest entry) and opens
-    their sessions. The gate itself is ``portal.ssh.auth.Gatekeeper``."""
+    """One per connection: admits it, authenticates the member (or opens the guest entry)
+    and opens its session. The gate itself is ``portal.ssh.auth.Gatekeeper``."""
 
     def __init__(self, runtime: ServerRuntime) -> None:
         self.runtime = runtime
@@ -327,26 +97,70 @@ class PortalSSHServer(asyncssh.SSHServer):
         self.ip = "?"
         self.guest = False
         self.gate = Gatekeeper(runtime, self.ip)
+        self.admitted = False
+        """Counted as an unauthenticated connection (until it authenticates or goes)."""
+        self.authenticated = False
+        self.session: PortalSession | None = None
+        """The connection's one session (like OpenSSH's ``MaxSessions 1``)."""
+        self._no_session_timer: asyncio.TimerHandle | None = None
 
     @property
     def member(self) -> Any:
         """The authenticated member (None for guests and before authentication)."""
         return self.gate.member
 
+    # -- admission and life of the connection -----------------------------------------
+
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
         peer = conn.get_extra_info("peername")
         self.ip = str(peer[0]) if peer else "?"
-        self.runtime.registry.connections_by_ip[self.ip] += 1
+        if not self.runtime.limits.admit(self.ip):
+            log.info("throttled a connection from %s before key exchange", self.ip)
+            refuse_before_banner(conn, THROTTLED)
+            return
+        self.admitted = True
         self.gate = Gatekeeper(self.runtime, self.ip)
         self.gate.on_too_many = self._too_many
         self.gate.keys_supported = install_key_hook(conn, self.gate.key_signature_proven)
 
+    def auth_completed(self) -> None:
+        self._leave_unauthenticated()
+        self.authenticated = True
+        self._expect_session(first=True)
+
     def connection_lost(self, exc: Exception | None) -> None:
-        registry = self.runtime.registry
-        registry.connections_by_ip[self.ip] -= 1
-        if registry.connections_by_ip[self.ip] <= 0:
-            del registry.connections_by_ip[self.ip]
+        self._leave_unauthenticated()
+        self._cancel_no_session_timer()
+        if exc is not None:
+            log.info("connection from %s lost: %s", self.ip, exc)
+
+    def _leave_unauthenticated(self) -> None:
+        if self.admitted:
+            self.admitted = False
+            self.runtime.limits.authenticated(self.ip)
+
+    def _expect_session(self, *, first: bool = False) -> None:
+        """Close the connection if it holds no session ``session_open_timeout`` from now."""
+        self._cancel_no_session_timer()
+        loop = asyncio.get_running_loop()
+        delay: float = self.runtime.settings.session_open_timeout
+        if first and self.conn is not None and asks_return_after_login(self.conn):
+            delay = max(delay, self.runtime.settings.idle_timeout)
+        self._no_session_timer = loop.call_later(delay, self._no_session)
+
+    def _cancel_no_session_timer(self) -> None:
+        if self._no_session_timer is not None:
+            self._no_session_timer.cancel()
+            self._no_session_timer = None
+
+    def _no_session(self) -> None:
+        self._no_session_timer = None
+        if self.session is None and self.conn is not None:
+            log.info("closing a connection from %s that opened no session", self.ip)
+            self.conn.close()
+
+    # -- authentication -----------------------------------------------------------------
 
     async def begin_auth(self, username: str) -> bool:
         if self.runtime.registry.over_cap(self.ip) and self.conn is not None:
@@ -386,20 +200,32 @@ class PortalSSHServer(asyncssh.SSHServer):
                 asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE, "Too many authentication failures"
             )
 
+    # -- the session ----------------------------------------------------------------------
+
     def session_requested(self) -> Any:
-        registry = self.runtime.registry
-        if len(registry.sessions) >= registry.share(self.runtime.settings.max_sessions):
+        if self.session is not None or not self.authenticated:
+            return False  # one session at a time per connection
+        if not self.guest and self.gate.member is None:
             return False
-        if self.guest:
-            return PortalSession(self.runtime, None, self.ip)
-        if self.gate.member is None:
-            return False
-        return PortalSession(
+        session = PortalSession(
             self.runtime,
-            self.gate.member,
+            None if self.guest else self.gate.member,
             self.ip,
-            require_twofactor=self.gate.must_enroll_twofactor,
+            require_twofactor=not self.guest and self.gate.must_enroll_twofactor,
+            on_teardown=self._session_ended,
         )
+        if not self.runtime.registry.admit(session):
+            log.info("session refused for %s: cap reached", self.ip)
+            return False
+        self.session = session
+        self._cancel_no_session_timer()
+        return session
+
+    def _session_ended(self, session: PortalSession) -> None:
+        if self.session is session:
+            self.session = None
+            if self.conn is not None:
+                self._expect_session()
 
     def connection_requested(
         self, dest_host: str, dest_port: int, orig_host: str, orig_port: int
@@ -436,6 +262,10 @@ class PortalServer:
         self.housekeeping_interval = 3600.0
         """How often calendar work (lapsing allocations) runs, after once at start."""
         self.sync_interval = 1.0
+        self.issuing_interval = 5.0
+        """How often due e-cards and e-tickets are issued (seconds)."""
+        self.payment_expiry_interval = 60.0
+        """How often card payments abandoned on the provider's page expire (seconds)."""
         """How often this process shares its sessions and reads end requests (seconds)."""
         self.mailer: Mailer | None = None  # outbox delivery, started with the server
 
@@ -469,18 +299,23 @@ class PortalServer:
             kex_algs=KEX_ALGS,
             encryption_algs=ENCRYPTION_ALGS,
             mac_algs=MAC_ALGS,
-            keepalive_interval=60,
+            compression_algs=COMPRESSION_ALGS,
+            signature_algs=["ssh-ed25519"],
+            keepalive_interval=settings.keepalive_interval,
+            keepalive_count_max=settings.keepalive_count_max,
             reuse_port=reuse_port,
         )
         registry = self.runtime.registry
         registry.last_end_request = await self.services.store.run(live_sessions.last_end_request_id)
         await self._attempt(self._housekeeping)
         loop = asyncio.get_running_loop()
-        sweep_every = max(0.2, min(30.0, settings.idle_timeout / 4))
+        sweep_every = max(0.2, min(30.0, settings.idle_timeout / 4, settings.session_open_timeout))
         self._periodic = [
             loop.create_task(self._every(sweep_every, self._sweep)),
             loop.create_task(self._every(self.sync_interval, self._sync)),
             loop.create_task(self._every(self.housekeeping_interval, self._housekeeping)),
+            loop.create_task(self._every(self.issuing_interval, self._issue_ecards)),
+            loop.create_task(self._every(self.payment_expiry_interval, self._expire_payments)),
         ]
         registry.gc.start()
         await self.mailer.start()
@@ -503,15 +338,38 @@ class PortalServer:
     async def _sweep(self) -> None:
         self.runtime.registry.sweep()
 
+    async def _issue_ecards(self) -> None:
+        """Issue the e-cards and e-tickets that are due (any worker may: rows are claimed)."""
+        services = self.services
+        await services.store.run(
+            issuing.process_due, services.issuer, services.secrets, settings=self.settings
+        )
+
+    async def _expire_payments(self) -> None:
+        """Expire card payments nobody paid in time (their benefits are released)."""
+        payments = self.services.payments
+        for order_id in await self.services.store.run(
+            payment_confirmation.expire_abandoned, payments.provider
+        ):
+            payments.watch.publish(order_id)
+        await payments.confirmer.catch_up()  # paid ones whose notification was lost
+
     async def _sync(self) -> None:
         await self.runtime.registry.sync(self.services.store)
 
     async def _housekeeping(self) -> None:
         """Work the calendar asks for: allocations whose period ended lapse (their
         ledger says so; they could not be spent anyway). Idempotent, any worker may."""
-        lapsed = await self.services.store.run(wallet.lapse_expired)
+        lapsed = await self.services.store.run(allocations.lapse_expired)
         if lapsed:
             log.info("%d allocation(s) lapsed at the end of their period", lapsed)
+        # Card payments against the provider's view (issue 9); it logs each mismatch.
+        provider = self.services.payments.provider
+        await self.services.store.run(reconciliation.reconcile, provider, settings=self.settings)
+        # Temporaries of SFTP uploads cut long ago (a live upload touches its file).
+        stale = await asyncio.to_thread(files.clean_stale_temporaries, self.settings)
+        if stale:
+            log.info("%d abandoned SFTP upload(s) removed", stale)
 
     async def close(self) -> None:
         """Stop listening, end every session and wait for their apps to finish."""
@@ -522,12 +380,16 @@ class PortalServer:
             self._acceptor.close()
             await self._acceptor.wait_closed()
         tasks = []
-        for session in list(self.runtime.registry.sessions):
+        for session in list(self.runtime.registry.admitted):
             if session.task is not None:
                 tasks.append(session.task)
             session.close()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         await self.runtime.registry.forget(self.services.store)
+        await asyncio.to_thread(self.runtime.hashing.close)
         if self.mailer is not None:  # last: sessions may have queued mail while closing
             await self.mailer.stop()
+
+
+__all__ = ["PortalServer", "PortalSSHServer", "ServerRuntime", "SessionRegistry"]

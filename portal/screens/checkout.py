@@ -1,9 +1,11 @@
 """Checkout: what benefits pay, which vouchers to use, the card for the rest, and pay.
 
-The screen shows the plan (``checkout.Quote``) before anything is paid: subsidies taken
+The screen shows the plan (``spending.Quote``) before anything is paid: subsidies taken
 off each line, the vouchers that pay (space switches one off), and what is left for the
-card. Paying needs the conditions of sale accepted. Card details go from the inputs to
-the service in a worker and the inputs are cleared at once; nothing else keeps them.
+card. Paying needs the conditions of sale accepted. The card is never typed here: the
+order is written with its benefits, then the member pays the rest on the payment
+provider's page (a short link and a QR code on the order's screen, which follows the
+payment live).
 """
 
 from __future__ import annotations
@@ -13,21 +15,22 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, Input, SelectionList, Static
+from textual.widgets import Button, Static
 from textual.widgets.selection_list import Selection
 
 from portal.i18n import N_, _, money
-from portal.screens.base import PortalScreen
-from portal.screens.order_detail import AskDialog, OrderDetailScreen
-from portal.screens.pacing import PromptModalScreen
-from portal.services import checkout, payments
-from portal.services.checkout import ChallengeRequired, OrderPlaced, Quote, QuoteChanged
-from portal.services.payments import CardDetails, PaymentDeclined
-from portal.services.wallet import UserError
+from portal.screens.delivery import DeliveryStepScreen
+from portal.screens.order_detail import OrderDetailScreen
+from portal.services import checkout
+from portal.services.checkout import OrderPlaced, QuoteChanged
+from portal.services.errors import UserError
+from portal.services.spending import Quote
 from portal.widgets.footer import PortalFooter
+from portal.widgets.pacing import PromptModalScreen
+from portal.widgets.selection import SelectionList
 from portal.widgets.toggles import Checkbox
 
 TERMS = N_(
@@ -60,7 +63,7 @@ class TermsDialog(PromptModalScreen[None]):
         self.dismiss(None)
 
 
-class CheckoutScreen(PortalScreen):
+class CheckoutScreen(DeliveryStepScreen):
     """Pay the basket: benefits first, then the card."""
 
     CSS_PATH = "../styles/wallet.tcss"
@@ -79,19 +82,11 @@ class CheckoutScreen(PortalScreen):
             self.error = error
 
     class Refused(Message):
-        """Something was refused; the reason, translated (``clear_card`` after a decline)."""
+        """Something was refused; the reason, translated."""
 
-        def __init__(self, text: str, clear_card: bool = False) -> None:
+        def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
-            self.clear_card = clear_card
-
-    class Challenged(Message):
-        """The bank asks for a 3-D Secure code."""
-
-        def __init__(self, challenge: ChallengeRequired) -> None:
-            super().__init__()
-            self.challenge = challenge
 
     class Placed(Message):
         """The order is written."""
@@ -109,6 +104,9 @@ class CheckoutScreen(PortalScreen):
     def screen_title(self) -> str:
         return _("Checkout")
 
+    def wants_confirm_before_logout(self) -> bool:
+        return True  # Ctrl+Q in the middle of a payment asks first
+
     # -- layout --------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
@@ -121,22 +119,16 @@ class CheckoutScreen(PortalScreen):
             )
             yield SelectionList[int](id="checkout-vouchers", compact=True)
             yield Static("", id="checkout-summary")
-            with Vertical(id="checkout-card"):
-                with Horizontal(id="card-row"):
-                    yield Input(
-                        placeholder=_("Card number"), id="card-number", max_length=23, compact=True
-                    )
-                    yield Input(
-                        placeholder=_("MM/YY"), id="card-expiry", max_length=7, compact=True
-                    )
-                    yield Input(
-                        placeholder=_("CVC"),
-                        id="card-cvc",
-                        max_length=4,
-                        password=True,
-                        compact=True,
-                    )
-                yield Static("", id="card-hint", classes="hint")
+            yield self.delivery_widget()
+            yield Static(
+                _(
+                    "The rest is paid by card on our payment provider's secure page: once "
+                    "you confirm, open its link or scan its QR code with your phone. Your "
+                    "card is never typed here."
+                ),
+                id="checkout-card",
+                classes="hint",
+            )
             yield Checkbox(
                 _("I accept the conditions of sale (Ctrl+T to read them)"),
                 id="checkout-terms",
@@ -146,16 +138,6 @@ class CheckoutScreen(PortalScreen):
             yield Static("", id="checkout-message")
 
     def on_mount(self) -> None:
-        provider = payments.runtime_for(self.portal.services).provider
-        hint = self.query_one("#card-hint", Static)
-        if provider.name == "sandbox":
-            hint.update(
-                _(
-                    "Sandbox test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 "
-                    "is declined; 4000 0000 0000 3220 asks the code 123456; "
-                    "4000 0000 0000 9995 lacks funds."
-                )
-            )
         self.plan()
 
     # -- planning ------------------------------------------------------------------------
@@ -170,7 +152,7 @@ class CheckoutScreen(PortalScreen):
                 checkout.prepare_checkout, self.portal.member, excluded=excluded
             )
         except UserError as refusal:
-            self.post_message(self.Refused(refusal.translated(self.portal.translator())))
+            self.post_message(self.Refused(refusal.text(self.portal.translator())))
             return
         self.post_message(self.Planned(quote, note, error))
 
@@ -179,16 +161,15 @@ class CheckoutScreen(PortalScreen):
         first = self.quote is None
         self.quote = message.quote
         self._draw(message.quote)
+        self.draw_delivery()
         self._say(message.note, error=message.error)
         if first:
             self._focus_first(message.quote)
 
     def _focus_first(self, quote: Quote) -> None:
-        """Start where the member has something to do: vouchers, else the card, else terms."""
+        """Start where the member has something to do: vouchers, else the terms."""
         if quote.vouchers:
             self.query_one("#checkout-vouchers", SelectionList).focus()
-        elif quote.card_cents:
-            self.query_one("#card-number", Input).focus()
         else:
             self.query_one("#checkout-terms", Checkbox).focus()
 
@@ -225,7 +206,7 @@ class CheckoutScreen(PortalScreen):
         self.query_one("#checkout-card").display = quote.card_cents > 0
         pay = self.query_one("#checkout-pay", Button)
         pay.label = (
-            _("Pay {amount} (Ctrl+P)", amount=money(quote.card_cents))
+            _("Pay {amount} on the payment page (Ctrl+P)", amount=money(quote.card_cents))
             if quote.card_cents
             else _("Confirm the order (Ctrl+P)")
         )
@@ -300,28 +281,20 @@ class CheckoutScreen(PortalScreen):
         if not self.query_one("#checkout-terms", Checkbox).value:
             self._say(_("Accept the conditions of sale to pay."), error=True)
             return
-        card = None
-        if quote.card_cents:
-            number = self.query_one("#card-number", Input)
-            expiry = self.query_one("#card-expiry", Input)
-            cvc = self.query_one("#card-cvc", Input)
-            card = CardDetails(number.value, expiry.value, cvc.value)
-            cvc.value = ""
         self.busy = True
-        self._say(_("Payment in progress…"))
-        self.run_pay(quote, card)
+        self._say(_("Placing the order…"))
+        self.run_pay(quote)
 
     @work(exclusive=True, group="checkout-pay")
-    async def run_pay(self, quote: Quote, card: CardDetails | None) -> None:
+    async def run_pay(self, quote: Quote) -> None:
         """Ask the service to pay; post the outcome."""
-        runtime = payments.runtime_for(self.portal.services)
+        runtime = self.portal.services.payments
         await self._outcome(
             checkout.pay,
             quote,
             provider=runtime.provider,
             settings=self.portal.services.settings,
             accepted_terms=True,
-            card=card,
         )
 
     async def _outcome(self, fn: Any, *args: Any, **kwargs: Any) -> None:
@@ -330,77 +303,24 @@ class CheckoutScreen(PortalScreen):
             result = await self.portal.call(fn, self.portal.member, *args, **kwargs)
         except QuoteChanged as changed:
             excluded = self.quote.excluded if self.quote else frozenset()
-            self.post_message(self.Refused(changed.translated(t)))
-            self.plan(excluded, changed.translated(t), True)
-            return
-        except PaymentDeclined as declined:
-            self.post_message(self.Refused(declined.translated(t), clear_card=True))
+            self.post_message(self.Refused(changed.text(t)))
+            self.plan(excluded, changed.text(t), True)
             return
         except UserError as refusal:
-            self.post_message(self.Refused(refusal.translated(t)))
+            self.post_message(self.Refused(refusal.text(t)))
             return
-        if isinstance(result, ChallengeRequired):
-            self.post_message(self.Challenged(result))
-        else:
-            self.post_message(self.Placed(result))
+        self.post_message(self.Placed(result))
 
     @on(Refused)
     def _refused(self, message: Refused) -> None:
         self.busy = False
-        if message.clear_card:
-            self.query_one("#card-number", Input).value = ""
         self._say(message.text, error=True)
-
-    @on(Challenged)
-    def _challenged(self, message: Challenged) -> None:
-        challenge = message.challenge
-
-        def answered(code: str | None) -> None:
-            if code is None:
-                payments.runtime_for(self.portal.services).provider.void(
-                    challenge.authorization.reference
-                )
-                self.busy = False
-                self._say(_("Payment cancelled: nothing was charged."), error=True)
-                return
-            self.run_3ds(challenge, code)
-
-        self.app.push_screen(
-            AskDialog(
-                _(
-                    "Your bank asks you to confirm this payment of {amount}: enter the code it sent "
-                    "you.",
-                    amount=money(challenge.authorization.amount_cents),
-                ),
-                placeholder=_("Verification code"),
-                max_length=8,
-            ),
-            answered,
-        )
-
-    @work(exclusive=True, group="checkout-pay")
-    async def run_3ds(self, challenge: ChallengeRequired, code: str) -> None:
-        """Send the 3-D Secure code."""
-        assert self.quote is not None
-        runtime = payments.runtime_for(self.portal.services)
-        await self._outcome(
-            checkout.complete_3ds,
-            self.quote,
-            provider=runtime.provider,
-            settings=self.portal.services.settings,
-            challenge=challenge,
-            code=code,
-        )
 
     @on(Placed)
     def _placed(self, message: Placed) -> None:
         detail = message.placed.order
-        self.query_one("#card-number", Input).value = ""
-        if message.placed.awaiting and detail.card is not None:
-            # The process confirms it even if this session ends before the detail shows.
-            payments.runtime_for(self.portal.services).confirmer.schedule(detail.card.provider_ref)
         note = (
-            _("Order placed. Your card payment is being confirmed.")
+            _("Order placed: pay the rest on the payment page below.")
             if message.placed.awaiting
             else _("Order placed and validated.")
         )

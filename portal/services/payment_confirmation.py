@@ -1,6 +1,14 @@
-"""The provider's confirmation of a card payment, and what it does to the order.
+"""The provider's notifications and confirmation of a card payment, and what they do.
 
-Confirmation is asynchronous, as with a real provider (which calls a webhook):
+A card payment starts ``pending``: checkout created it at the provider and the member
+pays on the provider's page. The provider's signed notification (``/provider/notify``,
+``record_notification``) moves it ``pending -> authorized`` with the brand and last four
+digits, or ``pending -> failed`` (declined, insufficient funds, wrong 3-D Secure code)
+and the order is cancelled with its benefits re-credited. A payment nobody pays
+expires after ``settings.payment_timeout`` (``expire_abandoned``, from the server's
+housekeeping): voided at the provider, the order cancelled, its benefits released.
+
+Then the capture is asynchronous, as with a real provider:
 ``PaymentConfirmer`` waits ``settings.payment_confirm_delay`` seconds with
 ``loop.call_later`` and then runs ``confirm_payment``:
 
@@ -8,7 +16,7 @@ Confirmation is asynchronous, as with a real provider (which calls a webhook):
    order still awaits payment. A cancellation that comes later sees ``capturing`` and is
    refused (``cancellation.CAPTURE_IN_PROGRESS``); one that came earlier voided the
    payment, so nothing is claimed and the provider is never asked to capture.
-2. ``provider.confirmation``: the capture, outside any transaction (the provider is slow).
+2. ``provider.capture``: the capture, outside any transaction (the provider is slow).
 3. ``record_payment_result``: in one transaction, ``capturing -> captured`` and the order
    validated (``services.fulfilment``), or ``failed`` and the order cancelled with its
    benefits re-credited. A capture that nevertheless finds its order cancelled (nothing
@@ -31,24 +39,43 @@ from typing import Any
 from sqlite_utils import Database
 
 from portal.config import Settings
+from portal.data import hosted_payments
 from portal.data import orders as orders_data
 from portal.data.db import Store, transaction
 from portal.data.orders import CardPayment
+from portal.i18n import N_
 from portal.services import audit, clock
 from portal.services.cancellation import cancel_in_transaction, refund_card
 from portal.services.fulfilment import validate
 from portal.services.orders import OrderDetail, iso, order_detail
-from portal.services.payments import ConfirmedCallback, PaymentProvider
+from portal.services.payments import (
+    NOTIFICATION_MAX_AGE,
+    ConfirmedCallback,
+    Notification,
+    NotificationRefused,
+    PaymentProvider,
+)
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "NotificationOutcome",
     "PaymentConfirmer",
     "awaiting_confirmation",
     "claim_capture",
     "confirm_payment",
+    "expire_abandoned",
+    "record_notification",
     "record_payment_result",
 ]
+
+_FAILURE_REASONS = {
+    "declined": N_("The bank refused the card payment."),
+    "insufficient_funds": N_("The bank refused the card payment: insufficient funds."),
+}
+"""Cancellation reasons of a refused payment (msgids: the order's screen translates them)."""
+DECLINED_REASON = _FAILURE_REASONS["declined"]
+EXPIRED_REASON = N_("The card payment was not made in time.")
 
 
 def awaiting_confirmation(db: Database, *, older_than: float = 0.0) -> list[str]:
@@ -99,7 +126,7 @@ def confirm_payment(
     if claimed is None:
         payment = orders_data.get_card_payment_by_ref(db, provider_ref)
         return None if payment is None else order_detail(db, payment.order_id)
-    succeeded = provider.confirmation(provider_ref)
+    succeeded = provider.capture(provider_ref)
     return record_payment_result(
         db, provider_ref, succeeded, settings=settings, provider=provider, now=now
     )
@@ -199,6 +226,137 @@ def _refund_orphan_capture(
     return fresh
 
 
+# -- the provider's notifications and abandoned payments ---------------------------------
+
+
+@dataclass(frozen=True)
+class NotificationOutcome:
+    """What a recorded notification asks of the caller (on the event loop)."""
+
+    order_id: int
+    capture: bool = False
+    """The payment is authorized: schedule its capture."""
+    void: bool = False
+    """The provider authorized a payment whose order is gone: release it."""
+
+
+def record_notification(
+    db: Database, notification: Notification, *, now: dt.datetime | None = None
+) -> NotificationOutcome | None:
+    """Record a verified notification, once (idempotent; a replayed nonce is refused).
+
+    Returns what to do next, or None for a payment we do not know (logged).
+
+    Raises:
+        NotificationRefused: the nonce was seen before (a replay), or the amount is not
+            the payment's.
+    """
+    moment = now or clock.now()
+    with transaction(db):
+        if not hosted_payments.remember_nonce(
+            db, notification.nonce, notification.reference, iso(moment)
+        ):
+            raise NotificationRefused("replayed notification")
+        payment = orders_data.get_card_payment_by_ref(db, notification.reference)
+        if payment is None:
+            log.warning("notification for an unknown payment reference")
+            return None
+        if notification.amount_cents != payment.amount_cents:
+            log.error("notification amount differs from payment of order %s", payment.order_id)
+            raise NotificationRefused("amount mismatch")
+        order = orders_data.get_order(db, payment.order_id)
+        assert order is not None
+        authorized = notification.status == "authorized"
+        if payment.status != "pending":
+            # A repeated notification (new nonce) or one for a payment expired or
+            # cancelled meanwhile: release an authorization nobody will capture.
+            return NotificationOutcome(
+                order.id, void=authorized and payment.status in ("voided", "failed")
+            )
+        if order.status != "awaiting_payment":
+            orders_data.change_payment_status(
+                db, payment.id, "voided", expected=("pending",), confirmed_at=iso(moment)
+            )
+            return NotificationOutcome(order.id, void=authorized)
+        if authorized:
+            hosted_payments.record_authorization(
+                db, payment.id, brand=notification.brand, last4=notification.last4
+            )
+            audit.record(
+                db,
+                "order.payment_authorized",
+                organization_id=order.organization_id,
+                target=f"order:{order.id}",
+                provider_ref=payment.provider_ref,
+            )
+            return NotificationOutcome(order.id, capture=True)
+        orders_data.change_payment_status(
+            db, payment.id, "failed", expected=("pending",), confirmed_at=iso(moment)
+        )
+        cancel_in_transaction(
+            db,
+            order,
+            actor_id=None,
+            reason=_FAILURE_REASONS.get(notification.status, _FAILURE_REASONS["declined"]),
+            now=moment,
+        )
+        audit.record(
+            db,
+            "order.payment_failed",
+            organization_id=order.organization_id,
+            target=f"order:{order.id}",
+            outcome=notification.status,
+        )
+    return NotificationOutcome(order.id)
+
+
+def expire_abandoned(
+    db: Database, provider: PaymentProvider, *, now: dt.datetime | None = None
+) -> list[int]:
+    """Expire the ``pending`` payments whose time is up; returns their orders' ids.
+
+    Each is first looked up at the provider: one the member did pay (its notification
+    was lost or is late) is recorded as authorized instead (its capture follows through
+    the confirmer or the reconciliation). The others are voided at the provider — so its
+    page refuses them from then on — and their order is cancelled, its benefits
+    re-credited, in one transaction per order. Runs in a worker thread.
+    """
+    moment = now or clock.now()
+    expired: list[int] = []
+    hosted_payments.forget_nonces(
+        db, before=iso(moment - dt.timedelta(seconds=4 * NOTIFICATION_MAX_AGE))
+    )
+    for pending in hosted_payments.expired_pending(db, now=iso(moment)):
+        remote = provider.lookup(pending.provider_ref) if pending.has_page else None
+        if remote is not None and remote.status in ("authorized", "captured"):
+            with transaction(db):
+                hosted_payments.record_authorization(
+                    db, pending.payment_id, brand=remote.brand, last4=remote.last4 or ""
+                )
+            log.warning("payment of order %s authorized without notification", pending.order_id)
+            continue
+        if pending.has_page:
+            provider.void(pending.provider_ref)
+        with transaction(db):
+            order = orders_data.get_order(db, pending.order_id)
+            if order is None or not orders_data.change_payment_status(
+                db, pending.payment_id, "voided", expected=("pending",), confirmed_at=iso(moment)
+            ):
+                continue
+            if order.status == "awaiting_payment":
+                cancel_in_transaction(db, order, actor_id=None, reason=EXPIRED_REASON, now=moment)
+            audit.record(
+                db,
+                "order.payment_expired",
+                organization_id=order.organization_id,
+                target=f"order:{order.id}",
+            )
+        expired.append(pending.order_id)
+    if expired:
+        log.info("%d abandoned card payment(s) expired", len(expired))
+    return expired
+
+
 # -- the confirmation timer -------------------------------------------------------------
 
 
@@ -234,7 +392,6 @@ class PaymentConfirmer:
 
     async def _confirm(self, reference: str) -> None:
         self._handles.pop(reference, None)
-        done = self._pending.pop(reference, None)
         result = None
         try:
             result = await self.store.run(
@@ -242,6 +399,8 @@ class PaymentConfirmer:
             )
         except Exception:
             log.exception("payment confirmation failed for %s", reference)
+        # Popped only now, so that ``idle`` waits for the capture in progress too.
+        done = self._pending.pop(reference, None)
         if done is not None and not done.done():
             done.set_result(result)
 

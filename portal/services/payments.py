@@ -1,60 +1,90 @@
-"""Card payments: the provider interface, the built-in sandbox, and the confirmation timer.
+"""Card payments on the provider's hosted page: the provider interface and the sandbox.
 
-The card number and CVC go from the checkout form straight to ``provider.tokenize`` and
-are dropped there: the rest of Portal only ever sees a provider token or reference, the
-brand and the last four digits. ``CardDetails`` masks itself in ``repr`` so that even a
-debugging print cannot leak the number.
+The card number never reaches Portal (PCI DSS SAQ-A): checkout asks the provider to
+create a payment (``create_payment``) and shows the member the address of the
+provider's own page (a short link and a QR code); the member types the card there, on
+their phone or browser, answers 3-D Secure, and the provider tells Portal the outcome
+server-to-server, with a signed notification that Portal checks with
+``verify_notification`` (HMAC-SHA256 over timestamp, nonce and body; stale ones are
+refused here, replayed ones by the receiving endpoint, which remembers nonces). Portal
+keeps the provider's reference, the brand and the last four digits only.
 
-Payment confirmation is asynchronous, as with a real provider (which calls a webhook); it
-acts on the order, so it lives on the orders side (``services.payment_confirmation``)
-and payments only name its interface (``Confirmations``).
+Then, as before: ``capture`` takes the money once the order is confirmed (through the
+state machine of ``services.payment_confirmation``), ``void`` releases an
+authorization, ``refund`` gives money back, ``lookup``/``list_payments`` give the
+provider's view to ``services.reconciliation``.
 
-The provider also answers what it holds for a reference (``lookup``) and lists its
-recent payments (``list_payments``): the reconciliation job
-(``services.reconciliation``) compares that view with our payment rows.
+``services.payment_sandbox.SandboxProvider`` is such a provider running in the process
+(its page is ``portal.web.pay``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import json
 import logging
-import secrets
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from portal.i18n import N_
 from portal.services import clock
-from portal.services.clock import today_paris
 from portal.services.errors import UserError
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "Authorization",
     "CardDetails",
-    "CardToken",
     "Confirmations",
     "ConfirmedCallback",
+    "Notification",
+    "NotificationRefused",
+    "NOTIFY_PATH",
+    "PAY_PATH",
+    "PageRefused",
     "PaymentDeclined",
     "PaymentProvider",
+    "PaymentWatch",
     "PaymentsRuntime",
     "ProviderPayment",
-    "SandboxProvider",
-    "TEST_CARDS",
+    "ReturnInfo",
     "card_brand",
+    "check_card",
     "luhn_ok",
 ]
+
+PAY_PATH = "/pay/"
+"""Where the sandbox's payment page lives (``/pay/<reference>``)."""
+NOTIFY_PATH = "/provider/notify"
+"""Where Portal receives the provider's signed notifications."""
+NOTIFY_PURPOSE = "payments.sandbox.notifications"
+"""The ``SecretBox.derive_key`` purpose of the sandbox's notification key."""
+NOTIFICATION_MAX_AGE = 300.0
+"""Seconds a notification stays acceptable (a stale or future one is refused)."""
+SIGNATURE_HEADER = "Provider-Signature"
+TIMESTAMP_HEADER = "Provider-Timestamp"
+NONCE_HEADER = "Provider-Nonce"
+NOTIFIED_STATUSES = ("authorized", "declined", "insufficient_funds")
+"""What a notification may say about a payment."""
 
 
 class PaymentDeclined(UserError):
     """The provider refused the payment (declined, insufficient funds, failed 3-D Secure)."""
 
 
+class PageRefused(UserError):
+    """The payment page cannot take this submission (expired, paid already, bad token)."""
+
+
+class NotificationRefused(Exception):
+    """A notification that is not the provider's, or too old (the reason is for the log)."""
+
+
 @dataclass(frozen=True, repr=False)
 class CardDetails:
-    """What the member typed. Lives only in memory, only until ``tokenize``."""
+    """What the payer typed on the provider's page. Lives only in that request's memory."""
 
     number: str
     expiry: str
@@ -73,26 +103,15 @@ class CardDetails:
 
 
 @dataclass(frozen=True)
-class CardToken:
-    """A provider's stand-in for a card: safe to pass around, never a card number."""
+class ReturnInfo:
+    """What the merchant tells the provider when it creates a payment."""
 
-    provider: str
-    token: str
-    brand: str
-    last4: str
-
-
-@dataclass(frozen=True)
-class Authorization:
-    """The provider's answer to a payment request."""
-
-    provider: str
-    reference: str
-    status: str
-    """``authorized``, ``requires_action`` (3-D Secure), ``declined`` or ``insufficient_funds``."""
-    amount_cents: int
-    brand: str
-    last4: str
+    notify_url: str
+    """Where the provider posts its signed notification (Portal's ``/provider/notify``)."""
+    language: str = "fr"
+    """The payer's language on the provider's page."""
+    expires_at: dt.datetime | None = None
+    """After this the page refuses to take the payment (the order expires with it)."""
 
 
 @dataclass(frozen=True)
@@ -101,14 +120,16 @@ class ProviderPayment:
 
     reference: str
     status: str
-    """``authorized``, ``requires_action``, ``captured``, ``voided``, ``declined``,
-    ``insufficient_funds``. A refund leaves a payment ``captured`` with
-    ``refunded_cents`` > 0."""
+    """``created`` (the payer has not paid yet), ``requires_action`` (3-D Secure),
+    ``authorized``, ``captured``, ``voided``, ``declined``, ``insufficient_funds``. A
+    refund leaves a payment ``captured`` with ``refunded_cents`` > 0."""
     amount_cents: int
     refunded_cents: int
     created_at: dt.datetime
     refund_ref: str | None = None
     """The reference of the latest refund, if any."""
+    brand: str = ""
+    last4: str = ""
 
     @property
     def money_taken(self) -> bool:
@@ -116,29 +137,43 @@ class ProviderPayment:
         return self.status == "captured" and self.refunded_cents < self.amount_cents
 
 
+@dataclass(frozen=True)
+class Notification:
+    """A provider's notification, once its signature and age are checked."""
+
+    reference: str
+    status: str
+    """One of ``NOTIFIED_STATUSES``."""
+    amount_cents: int
+    brand: str
+    last4: str
+    nonce: str
+    sent_at: dt.datetime
+
+
 class PaymentProvider(Protocol):
-    """What Portal needs from a card payment provider (the sandbox, or a real one)."""
+    """What Portal needs from a card payment provider with a hosted page."""
 
     name: str
 
-    def tokenize(self, card: CardDetails, *, today: dt.date | None = None) -> CardToken:
-        """Check a card (Luhn, expiry, CVC) and exchange it for a token; ``UserError`` if invalid."""
+    def create_payment(
+        self, amount_cents: int, order_ref: str, return_info: ReturnInfo
+    ) -> tuple[str, str]:
+        """Create a payment the payer makes on the provider's page: (reference, page URL)."""
         ...
 
-    def authorize(self, token: CardToken, amount_cents: int, *, reference: str) -> Authorization:
-        """Ask to take ``amount_cents`` from the card."""
+    def verify_notification(
+        self, body: bytes, headers: Mapping[str, str], *, now: dt.datetime | None = None
+    ) -> Notification:
+        """Check a notification's signature and age; ``NotificationRefused`` otherwise."""
         ...
 
-    def complete_authentication(self, reference: str, code: str) -> Authorization:
-        """Answer a 3-D Secure challenge."""
-        ...
-
-    def confirmation(self, reference: str) -> bool:
-        """What the provider's asynchronous confirmation says: True when the money is taken."""
+    def capture(self, reference: str) -> bool:
+        """Take the money of an authorized payment: True when it is taken."""
         ...
 
     def void(self, reference: str) -> None:
-        """Release an authorization not yet confirmed."""
+        """Release a payment not captured (and close its page)."""
         ...
 
     def refund(self, reference: str, amount_cents: int) -> str:
@@ -154,7 +189,7 @@ class PaymentProvider(Protocol):
         ...
 
 
-# -- card checks -----------------------------------------------------------------------------
+# -- card checks (on the provider's page) ----------------------------------------------------
 
 
 def luhn_ok(digits: str) -> bool:
@@ -205,138 +240,88 @@ def check_card(card: CardDetails, today: dt.date) -> tuple[str, str]:
     return brand, digits[-4:]
 
 
-# -- the sandbox -----------------------------------------------------------------------------
-
-TEST_CARDS: dict[str, str] = {
-    "4242424242424242": "success",
-    "5555555555554444": "success",
-    "4000000000000002": "declined",
-    "4000000000003220": "3ds",
-    "4000000000009995": "insufficient_funds",
-}
-"""Sandbox test cards and what each does; any other valid number is declined."""
-SANDBOX_3DS_CODE = "123456"
-"""The one code the sandbox's 3-D Secure page accepts."""
+# -- signed notifications --------------------------------------------------------------------
 
 
-@dataclass
-class _Intent:
-    amount_cents: int
-    outcome: str
-    status: str
-    brand: str
-    last4: str
-    created_at: dt.datetime = field(default_factory=clock.now)
-    refunded_cents: int = 0
-    refund_ref: str | None = None
+def sign(key: bytes, timestamp: str, nonce: str, body: bytes) -> str:
+    """The signature header's value: ``v1=`` and HMAC-SHA256 of ``ts.nonce.body``."""
+    mac = hmac.new(key, f"{timestamp}.{nonce}.".encode("ascii") + body, hashlib.sha256)
+    return "v1=" + mac.hexdigest()
 
 
-class SandboxProvider:
-    """A payment provider that runs in the process, for development and tests.
+def verify_signed(
+    key: bytes, body: bytes, headers: Mapping[str, str], *, now: dt.datetime | None = None
+) -> Notification:
+    """Check a signed notification (signature first, then age, then content).
 
-    It keeps tokens and payments in memory (a real provider keeps them on its side). A
-    reference it no longer knows (after a restart) is one it authorized before, so its
-    confirmation succeeds.
+    Raises:
+        NotificationRefused: unsigned, forged, stale or malformed.
+    """
+    timestamp = headers.get(TIMESTAMP_HEADER, "")
+    nonce = headers.get(NONCE_HEADER, "")
+    signature = headers.get(SIGNATURE_HEADER, "")
+    if not (timestamp.isdigit() and 16 <= len(nonce) <= 64 and nonce.isalnum() and signature):
+        raise NotificationRefused("unsigned notification")
+    if not hmac.compare_digest(sign(key, timestamp, nonce, body), signature):
+        raise NotificationRefused("bad signature")
+    sent_at = dt.datetime.fromtimestamp(int(timestamp), dt.UTC)
+    age = ((now or clock.now()) - sent_at).total_seconds()
+    if abs(age) > NOTIFICATION_MAX_AGE:
+        raise NotificationRefused("stale notification")
+    try:
+        data = json.loads(body)
+        notification = Notification(
+            reference=str(data["reference"]),
+            status=str(data["status"]),
+            amount_cents=int(data["amount_cents"]),
+            brand=str(data.get("brand", ""))[:20],
+            last4=str(data.get("last4", "")),
+            nonce=nonce,
+            sent_at=sent_at,
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise NotificationRefused("malformed notification") from error
+    if notification.status not in NOTIFIED_STATUSES or not (
+        notification.last4 == "" or (len(notification.last4) == 4 and notification.last4.isdigit())
+    ):
+        raise NotificationRefused("malformed notification")
+    return notification
+
+
+# -- following payments live -----------------------------------------------------------------
+
+
+class PaymentWatch:
+    """Callbacks of screens following an order's payment, in this process.
+
+    The notification endpoint and the confirmer publish an order's id when its payment
+    changes; the order detail screen subscribes and reads the order again. Used on the
+    event loop only (no lock).
     """
 
-    name = "sandbox"
-
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tokens: dict[str, tuple[str, str, str]] = {}
-        self._intents: dict[str, _Intent] = {}
+        self._subscribers: dict[int, list[Callable[[], None]]] = {}
 
-    def tokenize(self, card: CardDetails, *, today: dt.date | None = None) -> CardToken:
-        brand, last4 = check_card(card, today or today_paris())
-        outcome = TEST_CARDS.get(card.digits, "declined")
-        token = "tok_sbx_" + secrets.token_hex(12)
-        with self._lock:
-            self._tokens[token] = (outcome, brand, last4)
-        return CardToken(self.name, token, brand, last4)
+    def subscribe(self, order_id: int, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` at each change of the order's payment; returns the unsubscribe."""
+        self._subscribers.setdefault(order_id, []).append(callback)
 
-    def authorize(self, token: CardToken, amount_cents: int, *, reference: str) -> Authorization:
-        if amount_cents <= 0:
-            raise ValueError("nothing to authorize")
-        with self._lock:
-            found = self._tokens.pop(token.token, None)
-            if found is None:
-                raise PaymentDeclined(N_("The card was not accepted: enter it again."))
-            outcome, brand, last4 = found
-            ref = "pay_sbx_" + secrets.token_hex(12)
-            status = {"success": "authorized", "3ds": "requires_action"}.get(outcome, outcome)
-            self._intents[ref] = _Intent(amount_cents, outcome, status, brand, last4)
-        return Authorization(self.name, ref, status, amount_cents, brand, last4)
+        def unsubscribe() -> None:
+            callbacks = self._subscribers.get(order_id, [])
+            if callback in callbacks:
+                callbacks.remove(callback)
+            if not callbacks:
+                self._subscribers.pop(order_id, None)
 
-    def complete_authentication(self, reference: str, code: str) -> Authorization:
-        with self._lock:
-            intent = self._intents.get(reference)
-            if intent is None or intent.status != "requires_action":
-                raise PaymentDeclined(N_("The card payment was declined."))
-            intent.status = "authorized" if code.strip() == SANDBOX_3DS_CODE else "declined"
-            return Authorization(
-                self.name, reference, intent.status, intent.amount_cents, intent.brand, intent.last4
-            )
+        return unsubscribe
 
-    def confirmation(self, reference: str) -> bool:
-        with self._lock:
-            intent = self._intents.get(reference)
-            if intent is None:
-                return True
-            if intent.status == "authorized":
-                intent.status = "captured"
-            return intent.status == "captured"
-
-    def void(self, reference: str) -> None:
-        with self._lock:
-            intent = self._intents.get(reference)
-            if intent is not None and intent.status in ("authorized", "requires_action"):
-                intent.status = "voided"
-
-    def refund(self, reference: str, amount_cents: int) -> str:
-        with self._lock:
-            refund_ref = "re_sbx_" + secrets.token_hex(12)
-            intent = self._intents.get(reference)
-            if intent is not None:
-                if intent.status == "authorized":
-                    intent.status = "captured"
-                if intent.status != "captured":
-                    raise ValueError(f"nothing captured to refund ({intent.status})")
-                if intent.refunded_cents + amount_cents > intent.amount_cents:
-                    raise ValueError("refund larger than the payment")
-                intent.refunded_cents += amount_cents
-                intent.refund_ref = refund_ref
-            return refund_ref
-
-    def lookup(self, reference: str) -> ProviderPayment | None:
-        with self._lock:
-            intent = self._intents.get(reference)
-            return None if intent is None else self._view(reference, intent)
-
-    def list_payments(self, *, since: dt.datetime) -> list[ProviderPayment]:
-        with self._lock:
-            found = [
-                self._view(ref, intent)
-                for ref, intent in self._intents.items()
-                if intent.created_at >= since
-            ]
-        return sorted(found, key=lambda p: p.created_at)
-
-    @staticmethod
-    def _view(reference: str, intent: _Intent) -> ProviderPayment:
-        return ProviderPayment(
-            reference,
-            intent.status,
-            intent.amount_cents,
-            intent.refunded_cents,
-            intent.created_at,
-            intent.refund_ref,
-        )
-
-    def status(self, reference: str) -> str | None:
-        """The sandbox's own view of a payment (tests)."""
-        with self._lock:
-            intent = self._intents.get(reference)
-            return None if intent is None else intent.status
+    def publish(self, order_id: int) -> None:
+        """Tell the order's followers that its payment changed."""
+        for callback in list(self._subscribers.get(order_id, [])):
+            try:
+                callback()
+            except Exception:
+                log.exception("a payment follower failed")
 
 
 # -- asynchronous confirmation ---------------------------------------------------------------
@@ -375,11 +360,15 @@ class Confirmations(Protocol):
 
 @dataclass
 class PaymentsRuntime:
-    """The process's payment provider and confirmer (``services.payments``)."""
+    """The process's payment provider, confirmer and live followers (``services.payments``)."""
 
     provider: PaymentProvider
     confirmer: Confirmations
+    watch: PaymentWatch = field(default_factory=PaymentWatch)
 
     def close(self) -> None:
-        """Stop pending timers."""
+        """Stop pending timers and deliveries."""
         self.confirmer.close()
+        closer = getattr(self.provider, "close", None)
+        if callable(closer):
+            closer()

@@ -14,6 +14,9 @@ for each mismatch, repairs what has one safe repair and reports the rest:
   captured: the confirmation is run again (the claim makes it safe).
 - ``failure_recorded``: the provider voided or declined a payment we still wait for: the
   order is cancelled and its benefits re-credited.
+- ``notification_recorded``: the member paid on the provider's page but its notification
+  never reached us (a ``pending`` row the provider shows authorized): recorded, and the
+  capture follows (the next run, or the confirmer's catch-up).
 - ``authorization_voided``: the provider still holds an authorization of a cancelled
   order (our void call failed): released.
 - ``refund_recorded`` / ``refund_retried``: a ``refund_pending`` row the provider already
@@ -39,13 +42,15 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from portal.config import Settings
+from portal.data import hosted_payments
 from portal.data import orders as orders_data
 from portal.data.db import transaction
 from portal.data.orders import CardPayment
 from portal.services import audit, clock
-from portal.services.cancellation import refund_card
+from portal.services.cancellation import cancel_in_transaction, refund_card
 from portal.services.orders import iso, parse_time
 from portal.services.payment_confirmation import (
+    DECLINED_REASON,
     claim_capture,
     confirm_payment,
     record_payment_result,
@@ -193,6 +198,8 @@ def _compare(
 ) -> Mismatch | None:
     """One row against the provider's view: the mismatch found (repaired or not)."""
     status = payment.status
+    if status == "pending":
+        return _finish_pending(db, payment, remote, moment, stale_before)
     if remote is not None and remote.amount_cents != payment.amount_cents:
         return _m(
             payment, "amount_mismatch", False, f"{payment.amount_cents} != {remote.amount_cents}"
@@ -244,6 +251,44 @@ def _compare(
     return None
 
 
+def _finish_pending(
+    db: Database,
+    payment: CardPayment,
+    remote: ProviderPayment | None,
+    moment: dt.datetime,
+    stale_before: dt.datetime,
+) -> Mismatch | None:
+    """A ``pending`` row (the member pays on the provider's page) whose notification the
+    provider has had time to send: record what it says (``notification_recorded``);
+    ``expire_abandoned`` handles payments nobody paid."""
+    if remote is None or parse_time(payment.created_at) > stale_before:
+        return None
+    if remote.amount_cents != payment.amount_cents:
+        return _m(
+            payment, "amount_mismatch", False, f"{payment.amount_cents} != {remote.amount_cents}"
+        )
+    if remote.status in ("authorized", "captured"):
+        with transaction(db):
+            if not hosted_payments.record_authorization(
+                db, payment.id, brand=remote.brand, last4=remote.last4
+            ):
+                return None
+            _audit(db, payment, "notification_recorded", "authorized")
+        return _m(payment, "notification_recorded", True, "authorized")
+    if remote.status in _NOT_TAKEN and remote.status != "voided":
+        with transaction(db):
+            order = orders_data.get_order(db, payment.order_id)
+            if order is None or not orders_data.change_payment_status(
+                db, payment.id, "failed", expected=("pending",), confirmed_at=iso(moment)
+            ):
+                return None
+            if order.status == "awaiting_payment":
+                cancel_in_transaction(db, order, actor_id=None, reason=DECLINED_REASON, now=moment)
+            _audit(db, payment, "failure_recorded", "failed")
+        return _m(payment, "failure_recorded", True, "failed")
+    return None
+
+
 def _finish_capture(
     db: Database,
     provider: PaymentProvider,
@@ -271,7 +316,7 @@ def _finish_capture(
         )
     elif payment.status == "capturing":
         kind = "capture_resumed"
-        succeeded = provider.confirmation(payment.provider_ref)
+        succeeded = provider.capture(payment.provider_ref)
         record_payment_result(
             db, payment.provider_ref, succeeded, settings=settings, provider=provider, now=moment
         )
@@ -327,7 +372,7 @@ def _refund_now(
 
 def _orphan(db: Database, provider: PaymentProvider, remote: ProviderPayment) -> Mismatch | None:
     """A stale provider payment with no row of ours: no order was written for it."""
-    if remote.status in ("authorized", "requires_action"):
+    if remote.status in ("created", "authorized", "requires_action"):
         provider.void(remote.reference)
         kind = "orphan_voided"
     elif remote.money_taken:

@@ -17,7 +17,8 @@ from portal.services import demo, registry
 from portal.services.crypto import SecretBox, load_or_create_box
 from portal.services.issuing import Issuer, SandboxIssuer
 from portal.services.payment_confirmation import PaymentConfirmer
-from portal.services.payments import PaymentsRuntime, SandboxProvider
+from portal.services.payment_sandbox import SandboxProvider
+from portal.services.payments import NOTIFY_PURPOSE, PaymentsRuntime
 from portal.services.session_directory import (
     SessionDirectory,
     SessionInfo,
@@ -98,12 +99,18 @@ def make_services(settings: Settings) -> Services:
         settings=settings,
         store=store,
         secrets=box,
-        payments=sandbox_payments(store, settings),
+        payments=sandbox_payments(store, settings, box),
         issuer=SandboxIssuer(settings.db_path, box),
     )
 
 
-def sandbox_payments(store: Store, settings: Settings) -> PaymentsRuntime:
+def sandbox_payments(
+    store: Store, settings: Settings, box: SecretBox | None = None
+) -> PaymentsRuntime:
     """The built-in sandbox provider and its confirmer (a real provider plugs in here)."""
-    provider = SandboxProvider()
+    provider = SandboxProvider(
+        box.derive_key(NOTIFY_PURPOSE) if box is not None else None,
+        page_base=settings.public_url,
+        notify_delay=settings.payment_notify_delay,
+    )
     return PaymentsRuntime(provider, PaymentConfirmer(store, provider, settings))

@@ -10,5 +10,7 @@ from __future__ import annotations
 ROUTE_MODULES: list[str] = [
     "portal.web.health",
     "portal.web.card",
+    "portal.web.pay",
+    "portal.web.provider",
 ]
 """Dotted names of the route modules, in order."""

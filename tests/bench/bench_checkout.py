@@ -8,7 +8,7 @@ Run by hand (prints figures, asserts nothing), pinned to one core:
    the real schema and its overdraft trigger.
 2. Times full checkouts (plan + one BEGIN IMMEDIATE transaction) of a 3-item basket:
    paid by benefits only (validated at once: invoice PDF and email included), and paid
-   by card through the sandbox (tokenize, authorize, order awaiting confirmation), then
+   by card through the sandbox (order written, payment made on the page, notified), then
    the confirmations of those card orders (validation, PDF, email).
 3. Times the order history query of a member with ``--orders`` orders (target: p99 under
    10 ms) and the order detail query.
@@ -30,9 +30,11 @@ from portal.data import orders as orders_data
 from portal.data import wallet as wallet_data
 from portal.data.db import connect, transaction
 from portal.services import checkout, invoices, orders, payment_confirmation
-from portal.services.payments import CardDetails, SandboxProvider
+from portal.services.payment_sandbox import SandboxProvider
+from portal.services.payments import CardDetails
 from portal.services.runtime import init_database
 from portal.services.spending import CheckoutLine
+from tests import payment_support
 
 YEAR = dt.date.today().year
 assert invoices  # imported before timing: fpdf2 takes a moment to load
@@ -135,7 +137,7 @@ def bench_checkouts(db, settings, buyer, n: int) -> None:  # type: ignore[no-unt
     started = time.perf_counter()
     for _ in range(n):
         quote = checkout.prepare_checkout(db, buyer, lines=LINES, shipping_cents=490, excluded=gift)
-        placed = checkout.pay(
+        placed = payment_support.pay(
             db,
             buyer,
             quote,
@@ -157,7 +159,7 @@ def bench_checkouts(db, settings, buyer, n: int) -> None:  # type: ignore[no-unt
     started = time.perf_counter()
     for reference in references:
         payment_confirmation.record_payment_result(
-            db, reference, sandbox.confirmation(reference), settings=settings, now=now
+            db, reference, sandbox.capture(reference), settings=settings, now=now
         )
     elapsed = time.perf_counter() - started
     print(

@@ -1,12 +1,26 @@
-"""Pilot tests: basket -> checkout -> order detail, for each payment outcome."""
+"""Pilot tests: basket -> checkout -> the provider's page -> the order followed live.
+
+The card is paid on the sandbox's web page through a real HTTP client (the member's
+phone); the page's signed notification reaches the portal's endpoint on the same
+server, and the order's screen follows it."""
 
 from __future__ import annotations
 
-from textual.widgets import Checkbox, Input, SelectionList, Static
+import dataclasses
+import re
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from textual.widgets import Checkbox, SelectionList, Static
 
 from portal.data import orders as orders_data
-from portal.data import wallet as wallet_data
-from portal.services import basket, catalog, payments
+from portal.services import basket, catalog, payment_confirmation
+from portal.services.benefits import usable_benefits
+from portal.services.payment_sandbox import SandboxProvider
+from portal.services.runtime import Services
+from portal.web.server import WebServer
+from portal.widgets.qrcode import QRCode
 from tests.unit.test_wallet_support import member
 
 CARREFOUR = "E-carte Carrefour"
@@ -44,27 +58,54 @@ async def _open_checkout(app, pilot) -> None:  # type: ignore[no-untyped-def]
     assert type(app.screen).__name__ == "CheckoutScreen"
 
 
-async def _pay_by_card(app, pilot, number: str) -> None:  # type: ignore[no-untyped-def]
-    await pilot.click("#card-number")
-    await pilot.press(*number)
-    await pilot.click("#card-expiry")
-    await pilot.press(*"12/30")
-    await pilot.click("#card-cvc")
-    await pilot.press(*"123")
+async def _confirm_order(app, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Tick the conditions and confirm: the order is written, its payment page shown."""
     app.screen.query_one("#checkout-terms", Checkbox).value = True
     await pilot.press("ctrl+p")
     await _settle(app, pilot)
 
 
-def _confirmer(services) -> payments.PaymentConfirmer:  # type: ignore[no-untyped-def]
+def _confirmer(services) -> payment_confirmation.PaymentConfirmer:  # type: ignore[no-untyped-def]
     """The process's confirmer; its delay stays long, tests ``flush`` it instead of waiting."""
-    confirmer = payments.runtime_for(services).confirmer
+    confirmer = services.payments.confirmer
     confirmer.delay = 3600
     return confirmer
 
 
-async def test_card_payment_succeeds_and_the_order_follows_its_confirmation(
-    app_for, db, services
+@pytest.fixture
+async def web(services: Services) -> AsyncIterator[WebServer]:
+    """The process's web server (the sandbox's page) on a free loopback port."""
+    settings = dataclasses.replace(services.settings, http_port=0, http_rate_per_ip=0)
+    server = WebServer(dataclasses.replace(services, settings=settings))
+    provider = services.payments.provider
+    assert isinstance(provider, SandboxProvider)
+    provider.notify_delay = 0
+    await server.start()
+    yield server
+    await server.close()
+
+
+def _reference(app) -> str:  # type: ignore[no-untyped-def]
+    found = re.search(r"/pay/([A-Za-z0-9_-]+)", _text(app, "#order-pay-link"))
+    assert found, _text(app, "#order-pay-link")
+    return found.group(1)
+
+
+async def _pay_on_the_page(web: WebServer, reference: str, number: str) -> str:
+    """What the member does on their phone: the sandbox page, through HTTP."""
+    url = f"{web.url}/pay/{reference}"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as response:
+            page = await response.text()
+        found = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert found
+        form = {"csrf": found.group(1), "number": number, "expiry": "12/30", "cvc": "123"}
+        async with http.post(url, data=form) as response:
+            return await response.text()
+
+
+async def test_the_terminal_shows_the_payment_page_and_follows_it_to_validated(
+    app_for, db, services, web
 ) -> None:  # type: ignore[no-untyped-def]
     _fill_basket(db, "alice", CARREFOUR, 15000, 2)  # 285,00 €; alice's gift vouchers pay 170,00 €
     confirmer = _confirmer(services)
@@ -73,9 +114,21 @@ async def test_card_payment_succeeds_and_the_order_follows_its_confirmation(
         await _open_checkout(app, pilot)
         summary = _text(app, "#checkout-summary")
         assert "285,00 €" in summary and "115,00 €" in summary
-        await _pay_by_card(app, pilot, "4242424242424242")
+        assert not app.screen.query("#card-number")  # no card form in the terminal
+        await _confirm_order(app, pilot)
         assert type(app.screen).__name__ == "OrderDetailScreen"
         assert "Attente de confirmation du paiement" in _text(app, "#order-heading")
+        assert "En attente de confirmation du paiement" in _text(app, "#order-progress")
+        assert "115,00 €" in _text(app, "#order-progress")
+        qr = app.screen.query_one("#order-pay-code", QRCode)
+        reference = _reference(app)
+        assert len(qr.lines) > 10
+        result = await _pay_on_the_page(web, reference, "4242424242424242")
+        assert "Paiement accepté" in result
+        await services.payments.provider.drain()  # the notification reached /provider/notify
+        await _settle(app, pilot)
+        assert "banque" in _text(app, "#order-progress")  # authorized, capture to come
+        assert not app.screen.query("#order-pay-code")  # paid: the page is gone
         await confirmer.flush()
         await _settle(app, pilot)
         heading = _text(app, "#order-heading")
@@ -89,61 +142,44 @@ async def test_card_payment_succeeds_and_the_order_follows_its_confirmation(
     assert basket.get_basket(db, alice).is_empty
 
 
-async def test_declined_card_changes_nothing_and_says_why(app_for, db, services) -> None:  # type: ignore[no-untyped-def]
+async def test_a_refused_card_gives_the_benefits_back_and_the_screen_says_why(
+    app_for, db, services, web
+) -> None:  # type: ignore[no-untyped-def]
     _fill_basket(db, "alice", CARREFOUR, 15000, 2)
     alice = member(db, "alice")
-    before = wallet_data.ledger_size(db)
+    balances = [b.remaining_cents for b in usable_benefits(db, alice)]
     app = app_for("alice")
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_checkout(app, pilot)
-        await _pay_by_card(app, pilot, "4000000000000002")
-        assert type(app.screen).__name__ == "CheckoutScreen"
-        assert "refusé" in _text(app, "#checkout-message")
-        assert app.screen.query_one("#card-number", Input).value == ""
-        assert app.screen.query_one("#card-cvc", Input).value == ""
-    assert orders_data.list_member_orders(db, alice.id) == []
-    assert wallet_data.ledger_size(db) == before
-    assert not basket.get_basket(db, alice).is_empty
+        await _confirm_order(app, pilot)
+        result = await _pay_on_the_page(web, _reference(app), "4000000000000002")
+        assert "Paiement refusé" in result
+        await services.payments.provider.drain()
+        await _settle(app, pilot)
+        progress = _text(app, "#order-progress")
+        assert "La banque a refusé le paiement par carte." in progress
+        assert not app.screen.query("#order-pay-code")
+    [order] = orders_data.list_member_orders(db, alice.id)
+    assert order.status == "refunded"
+    assert [b.remaining_cents for b in usable_benefits(db, alice)] == balances
 
 
-async def test_insufficient_funds_is_explained(app_for, db, services) -> None:  # type: ignore[no-untyped-def]
+async def test_the_payment_page_is_shown_again_after_a_reconnection(app_for, db, services) -> None:  # type: ignore[no-untyped-def]
+    from portal.screens.order_detail import OrderDetailScreen
+
     _fill_basket(db, "alice", CARREFOUR, 15000, 2)
     app = app_for("alice")
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_checkout(app, pilot)
-        await _pay_by_card(app, pilot, "4000000000009995")
-        assert "provision insuffisante" in _text(app, "#checkout-message")
-    assert orders_data.list_member_orders(db, member(db, "alice").id) == []
-
-
-async def test_three_d_secure_asks_the_code_then_places_the_order(app_for, db, services) -> None:  # type: ignore[no-untyped-def]
-    _fill_basket(db, "alice", CARREFOUR, 15000, 2)
-    confirmer = _confirmer(services)
-    app = app_for("alice")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _open_checkout(app, pilot)
-        await _pay_by_card(app, pilot, "4000000000003220")
-        assert type(app.screen).__name__ == "AskDialog"
-        await pilot.press(*"123456", "enter")
-        await _settle(app, pilot)
-        assert type(app.screen).__name__ == "OrderDetailScreen"
-        assert "Attente de confirmation du paiement" in _text(app, "#order-heading")
-        await confirmer.flush()
-        await _settle(app, pilot)
-        assert "En préparation" in _text(app, "#order-heading")
-
-
-async def test_wrong_three_d_secure_code_declines(app_for, db, services) -> None:  # type: ignore[no-untyped-def]
-    _fill_basket(db, "alice", CARREFOUR, 15000, 2)
-    app = app_for("alice")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _open_checkout(app, pilot)
-        await _pay_by_card(app, pilot, "4000000000003220")
-        await pilot.press(*"000000", "enter")
-        await _settle(app, pilot)
-        assert type(app.screen).__name__ == "CheckoutScreen"
-        assert "3-D Secure" in _text(app, "#checkout-message")
-    assert orders_data.list_member_orders(db, member(db, "alice").id) == []
+        await _confirm_order(app, pilot)
+        reference = _reference(app)
+    [order] = orders_data.list_member_orders(db, member(db, "alice").id)
+    again = app_for("alice")  # a new session: the order still waits for its payment
+    async with again.run_test(size=(80, 24)) as pilot:
+        await _open(again, pilot, OrderDetailScreen(order.id))
+        await _settle(again, pilot)
+        assert _reference(again) == reference
+        assert again.screen.query_one("#order-pay-code", QRCode)
 
 
 async def test_benefits_pay_everything_and_a_voucher_can_be_switched_off(
@@ -170,13 +206,3 @@ async def test_benefits_pay_everything_and_a_voucher_can_be_switched_off(
         assert type(app.screen).__name__ == "OrderDetailScreen"
         assert "En préparation" in _text(app, "#order-heading")
         assert "Subvention" in _text(app, "#order-payments")
-
-
-async def test_bad_card_details_are_refused_before_the_bank(app_for, db, services) -> None:  # type: ignore[no-untyped-def]
-    _fill_basket(db, "alice", CARREFOUR, 15000, 2)
-    app = app_for("alice")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _open_checkout(app, pilot)
-        await _pay_by_card(app, pilot, "4242424242424241")
-        assert "numéro de carte" in _text(app, "#checkout-message")
-    assert orders_data.list_member_orders(db, member(db, "alice").id) == []

@@ -34,10 +34,11 @@ from portal.services import (
 )
 from portal.services.clock import FrozenClock
 from portal.services.errors import UserError
-from portal.services.payments import CardDetails, SandboxProvider
+from portal.services.payment_sandbox import SandboxProvider
+from portal.services.payments import ReturnInfo
+from tests.payment_support import CARD, pay_on_page
 from tests.unit.test_wallet_support import NOW, TODAY, give, line, new_member
 
-CARD = CardDetails("4242424242424242", "12/30", "123")
 LATER = NOW + dt.timedelta(hours=1)
 """When the reconciliation job runs: every row of the test is stale by then."""
 WAIT = 10.0
@@ -62,11 +63,11 @@ class GatedProvider(SandboxProvider):
         self.release = threading.Event()
         self.captures = 0
 
-    def confirmation(self, reference: str) -> bool:
+    def capture(self, reference: str) -> bool:
         self.captures += 1
         self.capturing.set()
         assert self.release.wait(WAIT), "the test never released the capture"
-        return super().confirmation(reference)
+        return super().capture(reference)
 
 
 class CountingProvider(SandboxProvider):
@@ -78,9 +79,9 @@ class CountingProvider(SandboxProvider):
         self.refuse_void = False
         self.refuse_refund = False
 
-    def confirmation(self, reference: str) -> bool:
+    def capture(self, reference: str) -> bool:
         self.captures += 1
-        return super().confirmation(reference)
+        return super().capture(reference)
 
     def void(self, reference: str) -> None:
         if self.refuse_void:
@@ -106,13 +107,14 @@ def place(
         provider=provider,
         settings=settings,
         accepted_terms=True,
-        card=CARD,
         lines=lines,
         now=NOW,
     )
     assert isinstance(placed, checkout.OrderPlaced) and placed.awaiting
     assert placed.order.card is not None
-    return placed.order.order.id, placed.order.card.provider_ref
+    reference = placed.order.card.provider_ref
+    assert pay_on_page(db, provider, reference, CARD, now=NOW) == "authorized"
+    return placed.order.order.id, reference
 
 
 def state(db: Database, provider: SandboxProvider, order_id: int) -> tuple[str, str, str]:
@@ -206,7 +208,7 @@ def test_a_capture_that_finds_its_order_cancelled_refunds_at_once(db, settings) 
     assert orders_data.change_status(
         db, order_id, "cancelled", expected=("awaiting_payment",), cancelled_at="x"
     )
-    succeeded = provider.confirmation(ref)
+    succeeded = provider.capture(ref)
     payment_confirmation.record_payment_result(
         db, ref, succeeded, settings=settings, provider=provider, now=NOW
     )
@@ -225,7 +227,7 @@ def test_the_old_two_step_interleaving_is_repaired_by_reconciliation(db, setting
     provider = CountingProvider()
     carol = new_member(db)
     order_id, ref = place(db, settings, provider, carol)
-    assert provider.confirmation(ref)  # step 1 without a claim (a provider-side capture)
+    assert provider.capture(ref)  # step 1 without a claim (a provider-side capture)
     cancellation.cancel_order(db, carol, order_id, provider=provider, now=NOW)
     payment_confirmation.record_payment_result(db, ref, True, settings=settings, now=NOW)
     assert state(db, provider, order_id) == ("cancelled", "voided", "captured")  # the bug
@@ -307,9 +309,9 @@ def test_reconciliation_records_a_capture_we_crashed_before_recording(db, settin
     carol = new_member(db)
     crashed_after, ref1 = place(db, settings, provider, carol)
     assert payment_confirmation.claim_capture(db, ref1, now=NOW)
-    assert provider.confirmation(ref1)  # ...and the process died before the record
+    assert provider.capture(ref1)  # ...and the process died before the record
     webhook_lost, ref2 = place(db, settings, provider, carol)
-    assert provider.confirmation(ref2)  # the provider captured; we never heard of it
+    assert provider.capture(ref2)  # the provider captured; we never heard of it
     crashed_before, ref3 = place(db, settings, provider, carol)
     assert payment_confirmation.claim_capture(db, ref3, now=NOW)  # died before the capture
     fresh, _ref4 = place(db, settings, provider, carol)
@@ -400,22 +402,27 @@ def test_reconciliation_releases_or_refunds_provider_payments_without_an_order(
     db, settings
 ) -> None:
     provider = CountingProvider()
-    held = provider.authorize(provider.tokenize(CARD, today=TODAY), 1500, reference="member:1")
-    taken = provider.authorize(provider.tokenize(CARD, today=TODAY), 900, reference="member:1")
-    provider.confirmation(taken.reference)
+    back = ReturnInfo(notify_url="http://127.0.0.1:9/provider/notify")
+    held, _url = provider.create_payment(1500, "CMD-0000001", back)
+    taken, _url = provider.create_payment(900, "CMD-0000002", back)
+    for reference in (held, taken):
+        page = provider.page(reference)
+        assert page is not None
+        provider.submit_card(reference, page.csrf_token, CARD)
+    provider.capture(taken)
     young = reconciliation.reconcile(db, provider, settings=settings)
     assert young.mismatches == []  # a checkout may be writing its order right now
     report = reconciliation.reconcile(db, provider, settings=settings, now=LATER)
     assert sorted((m.reference, m.kind) for m in report.mismatches) == sorted(
-        [(held.reference, "orphan_voided"), (taken.reference, "orphan_refunded")]
+        [(held, "orphan_voided"), (taken, "orphan_refunded")]
     )
-    assert provider.status(held.reference) == "voided"
-    remote = provider.lookup(taken.reference)
+    assert provider.status(held) == "voided"
+    remote = provider.lookup(taken)
     assert remote is not None and remote.refunded_cents == 900
     assert sorted(repairs(db)) == sorted(
         [
-            ("orphan_voided", f"payment:{held.reference}"),
-            ("orphan_refunded", f"payment:{taken.reference}"),
+            ("orphan_voided", f"payment:{held}"),
+            ("orphan_refunded", f"payment:{taken}"),
         ]
     )
 
@@ -450,7 +457,7 @@ async def test_the_server_housekeeping_reconciles(services, db, frozen) -> None:
     provider = services.payments.provider
     carol = new_member(db)
     order_id, ref = place(db, services.settings, provider, carol)
-    assert provider.confirmation(ref)
+    assert provider.capture(ref)
     cancellation.cancel_order(db, carol, order_id, provider=provider, now=NOW)
     assert state(db, provider, order_id) == ("cancelled", "voided", "captured")
     frozen.set(LATER)

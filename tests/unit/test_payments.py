@@ -1,4 +1,4 @@
-"""Card payments: checks, the sandbox's test cards, the card flow, and no card data kept."""
+"""Card payments: checks, the sandbox's test cards, the hosted flow, and no card data kept."""
 
 from __future__ import annotations
 
@@ -9,18 +9,20 @@ import pytest
 
 from portal.data import orders as orders_data
 from portal.data import wallet as wallet_data
-from portal.services import checkout, orders
-from portal.services.checkout import ChallengeRequired, OrderPlaced
+from portal.services import checkout, payment_confirmation
+from portal.services.checkout import OrderPlaced
+from portal.services.errors import UserError
+from portal.services.payment_confirmation import PaymentConfirmer
+from portal.services.payment_sandbox import SandboxProvider
 from portal.services.payments import (
     CardDetails,
-    PaymentConfirmer,
-    PaymentDeclined,
-    SandboxProvider,
+    PageRefused,
+    ReturnInfo,
     card_brand,
     check_card,
     luhn_ok,
 )
-from portal.services.wallet import UserError
+from tests.payment_support import pay_on_page
 from tests.unit.test_wallet_support import NOW, TODAY, give, line, new_member
 
 OK_CARD = "4242 4242 4242 4242"
@@ -68,33 +70,60 @@ def test_card_details_never_show_in_repr() -> None:
 
 def test_sandbox_outcomes() -> None:
     sandbox = SandboxProvider()
+    back = ReturnInfo(notify_url="http://127.0.0.1:9/provider/notify")
 
-    def authorize(number: str):  # type: ignore[no-untyped-def]
-        token = sandbox.tokenize(card(number), today=TODAY)
-        assert token.token.startswith("tok_sbx_") and "4242424242" not in token.token
-        return sandbox.authorize(token, 1000, reference="t")
+    def submit(number: str) -> tuple[str, str]:
+        reference, url = sandbox.create_payment(1000, "CMD-0000001", back)
+        assert url.endswith("/pay/" + reference) and len(reference) <= 16
+        page = sandbox.page(reference, now=NOW)
+        assert page is not None and page.status == "created"
+        return reference, sandbox.submit_card(reference, page.csrf_token, card(number), now=NOW)
 
-    assert authorize(OK_CARD).status == "authorized"
-    assert authorize(DECLINED).status == "declined"
-    assert authorize(NO_FUNDS).status == "insufficient_funds"
-    challenge = authorize(THREE_DS)
-    assert challenge.status == "requires_action"
-    assert sandbox.complete_authentication(challenge.reference, "000000").status == "declined"
-    second = authorize(THREE_DS)
-    assert sandbox.complete_authentication(second.reference, "123456").status == "authorized"
-    assert sandbox.confirmation(second.reference) is True
-    assert sandbox.status(second.reference) == "captured"
+    assert submit(OK_CARD)[1] == "authorized"
+    assert submit(DECLINED)[1] == "declined"
+    assert submit(NO_FUNDS)[1] == "insufficient_funds"
+    challenge, status = submit(THREE_DS)
+    assert status == "requires_action"
+    token = sandbox.page(challenge).csrf_token  # type: ignore[union-attr]
+    assert sandbox.submit_code(challenge, token, "000000", now=NOW) == "declined"
+    second, _status = submit(THREE_DS)
+    token = sandbox.page(second).csrf_token  # type: ignore[union-attr]
+    assert sandbox.submit_code(second, token, "123456", now=NOW) == "authorized"
+    assert sandbox.capture(second) is True
+    assert sandbox.status(second) == "captured"
+    remote = sandbox.lookup(second)
+    assert remote is not None and remote.brand == "Visa" and remote.last4 == "3220"
+
+
+def test_the_page_refuses_a_bad_token_a_second_payment_and_an_expired_one() -> None:
+    sandbox = SandboxProvider()
+    soon = NOW + dt.timedelta(minutes=30)
+    reference, _url = sandbox.create_payment(
+        1000, "CMD-0000001", ReturnInfo(notify_url="http://x/provider/notify", expires_at=soon)
+    )
+    page = sandbox.page(reference, now=NOW)
+    assert page is not None
+    with pytest.raises(PageRefused):
+        sandbox.submit_card(reference, "forged", card(), now=NOW)
+    with pytest.raises(UserError, match="number"):
+        sandbox.submit_card(reference, page.csrf_token, card("4242 4242 4242 4241"), now=NOW)
+    assert sandbox.status(reference) == "created"  # bad input changes nothing
+    with pytest.raises(PageRefused, match="expired"):
+        sandbox.submit_card(reference, page.csrf_token, card(), now=soon)
+    assert sandbox.submit_card(reference, page.csrf_token, card(), now=NOW) == "authorized"
+    with pytest.raises(PageRefused, match="already"):
+        sandbox.submit_card(reference, page.csrf_token, card(), now=NOW)
 
 
 def _carol_with_basket(db, settings, voucher_cents=1000):  # type: ignore[no-untyped-def]
     carol = new_member(db)
     voucher = give(db, settings, carol, "gift", voucher_cents) if voucher_cents else None
-    lines = [line("Cafetière", "product", "home", 3490)]
-    quote = checkout.prepare_checkout(db, carol, lines=lines, shipping_cents=490, today=TODAY)
+    lines = [line("Billet Pathé", "eticket", "cinema", 3490)]
+    quote = checkout.prepare_checkout(db, carol, lines=lines, today=TODAY)
     return carol, voucher, lines, quote
 
 
-def _pay(db, settings, sandbox, carol, quote, lines, number):  # type: ignore[no-untyped-def]
+def _pay(db, settings, sandbox, carol, quote, lines):  # type: ignore[no-untyped-def]
     return checkout.pay(
         db,
         carol,
@@ -102,7 +131,6 @@ def _pay(db, settings, sandbox, carol, quote, lines, number):  # type: ignore[no
         provider=sandbox,
         settings=settings,
         accepted_terms=True,
-        card=card(number),
         lines=lines,
         now=NOW,
     )
@@ -111,99 +139,86 @@ def _pay(db, settings, sandbox, carol, quote, lines, number):  # type: ignore[no
 def test_card_success_waits_for_confirmation_then_validates(db, settings) -> None:
     sandbox = SandboxProvider()
     carol, voucher, lines, quote = _carol_with_basket(db, settings)
-    assert quote.total_cents == 3980 and quote.card_cents == 2980
-    token = sandbox.tokenize(card(), today=TODAY)
-    authorization = sandbox.authorize(token, quote.card_cents, reference="t")
-    detail = checkout.place_order(
-        db,
-        carol,
-        quote,
-        settings=settings,
-        accepted_terms=True,
-        authorization=authorization,
-        lines=lines,
-        now=NOW,
-    )
+    assert quote.total_cents == 3490 and quote.card_cents == 2490
+    placed = _pay(db, settings, sandbox, carol, quote, lines)
+    assert isinstance(placed, OrderPlaced) and placed.awaiting
+    detail = placed.order
     assert detail.order.status == "awaiting_payment"
     assert [ln.status for ln in detail.lines] == ["pending"]
-    assert detail.card is not None and detail.card.last4 == "4242" and detail.card.brand == "Visa"
-    assert wallet_data.balance(db, voucher) == 0
-    confirmed = orders.record_payment_result(
-        db, authorization.reference, True, settings=settings, now=NOW
+    assert detail.card is not None and detail.card.status == "pending"
+    assert detail.card.last4 == "" and detail.card.amount_cents == 2490
+    assert wallet_data.balance(db, voucher) == 0  # benefits spent with the order
+    reference = detail.card.provider_ref
+    assert placed.payment_url == f"{sandbox.page_base}/pay/{reference}"
+    assert checkout.payment_page(db, carol, detail.order.id) == placed.payment_url
+    assert pay_on_page(db, sandbox, reference, card(), now=NOW) == "authorized"
+    authorized = orders_data.get_card_payment_by_ref(db, reference)
+    assert authorized is not None and authorized.status == "authorized"
+    assert (authorized.brand, authorized.last4) == ("Visa", "4242")
+    assert checkout.payment_page(db, carol, detail.order.id) is None  # paid: no more page
+    confirmed = payment_confirmation.record_payment_result(
+        db, reference, True, settings=settings, now=NOW
     )
     assert confirmed is not None
-    assert confirmed.order.status == "validated"
-    assert confirmed.order.dispatch_on == "2026-06-15"
-    assert [ln.status for ln in confirmed.lines] == ["to_ship"]
+    assert confirmed.order.status in ("validated", "preparing")  # e-tickets then issue
     assert confirmed.card is not None and confirmed.card.status == "captured"
-    again = orders.record_payment_result(db, authorization.reference, True, settings=settings)
+    again = payment_confirmation.record_payment_result(db, reference, True, settings=settings)
     assert again is not None and again.order.invoice_number == confirmed.order.invoice_number
 
 
 def test_a_failed_confirmation_cancels_and_gives_benefits_back(db, settings) -> None:
     sandbox = SandboxProvider()
     carol, voucher, lines, quote = _carol_with_basket(db, settings)
-    result = _pay(db, settings, sandbox, carol, quote, lines, OK_CARD)
-    assert isinstance(result, OrderPlaced) and result.awaiting
+    result = _pay(db, settings, sandbox, carol, quote, lines)
     assert result.order.card is not None
     reference = result.order.card.provider_ref
-    failed = orders.record_payment_result(db, reference, False, settings=settings, now=NOW)
+    pay_on_page(db, sandbox, reference, card(), now=NOW)
+    failed = payment_confirmation.record_payment_result(
+        db, reference, False, settings=settings, now=NOW
+    )
     assert failed is not None and failed.order.status == "refunded"
     assert wallet_data.balance(db, voucher) == 1000
 
 
 @pytest.mark.parametrize(
-    ("number", "message"),
+    ("number", "code", "outcome"),
     [
-        (DECLINED, "declined"),
-        (NO_FUNDS, "insufficient funds"),
+        (DECLINED, "", "declined"),
+        (NO_FUNDS, "", "insufficient_funds"),
+        (THREE_DS, "999999", "declined"),
     ],
 )
-def test_declined_cards_write_nothing(db, settings, number, message) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_card_cancels_the_order_and_gives_benefits_back(  # type: ignore[no-untyped-def]
+    db, settings, number, code, outcome
+) -> None:
     sandbox = SandboxProvider()
     carol, voucher, lines, quote = _carol_with_basket(db, settings)
-    with pytest.raises(PaymentDeclined, match=message):
-        _pay(db, settings, sandbox, carol, quote, lines, number)
-    assert orders_data.list_member_orders(db, carol.id) == []
+    placed = _pay(db, settings, sandbox, carol, quote, lines)
+    assert placed.order.card is not None
+    reference = placed.order.card.provider_ref
+    assert pay_on_page(db, sandbox, reference, card(number), code=code, now=NOW) == outcome
+    order = orders_data.get_order(db, placed.order.order.id)
+    payment = orders_data.get_card_payment(db, placed.order.order.id)
+    assert order is not None and order.status == "refunded"  # benefits given back
+    assert payment is not None and payment.status == "failed"
     assert wallet_data.balance(db, voucher) == 1000
+    assert checkout.payment_page(db, carol, placed.order.order.id) is None
 
 
-def test_three_d_secure_asks_a_code(db, settings) -> None:
+def test_three_d_secure_with_the_right_code_authorizes(db, settings) -> None:
     sandbox = SandboxProvider()
     carol, _voucher, lines, quote = _carol_with_basket(db, settings)
-    result = _pay(db, settings, sandbox, carol, quote, lines, THREE_DS)
-    assert isinstance(result, ChallengeRequired)
-    assert orders_data.list_member_orders(db, carol.id) == []
-    with pytest.raises(PaymentDeclined, match="3-D Secure"):
-        checkout.complete_3ds(
-            db,
-            carol,
-            quote,
-            provider=sandbox,
-            settings=settings,
-            challenge=result,
-            code="999999",
-            lines=lines,
-            now=NOW,
-        )
-    assert orders_data.list_member_orders(db, carol.id) == []
-    second = _pay(db, settings, sandbox, carol, quote, lines, THREE_DS)
-    assert isinstance(second, ChallengeRequired)
-    placed = checkout.complete_3ds(
-        db,
-        carol,
-        quote,
-        provider=sandbox,
-        settings=settings,
-        challenge=second,
-        code="123456",
-        lines=lines,
-        now=NOW,
+    placed = _pay(db, settings, sandbox, carol, quote, lines)
+    assert placed.order.card is not None
+    reference = placed.order.card.provider_ref
+    assert pay_on_page(db, sandbox, reference, card(THREE_DS), code="123456", now=NOW) == (
+        "authorized"
     )
-    assert isinstance(placed, OrderPlaced) and placed.awaiting
+    payment = orders_data.get_card_payment_by_ref(db, reference)
+    assert payment is not None and payment.status == "authorized" and payment.last4 == "3220"
 
 
-def test_an_order_that_cannot_be_written_releases_the_card(db, settings) -> None:
+def test_a_stale_quote_writes_nothing_and_asks_no_provider(db, settings) -> None:
     sandbox = SandboxProvider()
     carol, voucher, lines, quote = _carol_with_basket(db, settings)
     # Another session spends the voucher first.
@@ -219,59 +234,66 @@ def test_an_order_that_cannot_be_written_releases_the_card(db, settings) -> None
         lines=[line("x", "ecard", "groceries", 1000)],
         now=NOW,
     )
-    token = sandbox.tokenize(card(), today=TODAY)
-    authorization = sandbox.authorize(token, quote.card_cents, reference="t")
     with pytest.raises(checkout.QuoteChanged):
-        checkout._after_authorization(
-            db, carol, quote, sandbox, authorization, settings, lines, NOW
-        )
-    assert sandbox.status(authorization.reference) == "voided"
+        _pay(db, settings, sandbox, carol, quote, lines)
+    assert sandbox.list_payments(since=NOW - dt.timedelta(days=1)) == []
+    assert len(orders_data.list_member_orders(db, carol.id)) == 1
+
+
+def test_an_unreachable_provider_cancels_the_order_and_gives_benefits_back(db, settings) -> None:
+    class Down(SandboxProvider):
+        def create_payment(self, amount_cents, order_ref, return_info):  # type: ignore[no-untyped-def]
+            raise ConnectionError("provider unreachable")
+
+    carol, voucher, lines, quote = _carol_with_basket(db, settings)
+    with pytest.raises(UserError, match="cannot be reached"):
+        _pay(db, settings, Down(), carol, quote, lines)
+    [order] = orders_data.list_member_orders(db, carol.id)
+    assert order.status == "refunded"
+    assert wallet_data.balance(db, voucher) == 1000
 
 
 def test_no_card_number_or_cvc_in_the_database_or_the_logs(db, settings, caplog) -> None:
     caplog.set_level(logging.DEBUG)
     sandbox = SandboxProvider()
     carol, _voucher, lines, quote = _carol_with_basket(db, settings, voucher_cents=0)
+    placed = _pay(db, settings, sandbox, carol, quote, lines)
+    assert placed.order.card is not None
+    reference = placed.order.card.provider_ref
     details = CardDetails("5555 5555 5555 4444", "11/29", "987")
-    token = sandbox.tokenize(details, today=TODAY)
-    authorization = sandbox.authorize(token, quote.card_cents, reference="t")
-    checkout.place_order(
-        db,
-        carol,
-        quote,
-        settings=settings,
-        accepted_terms=True,
-        authorization=authorization,
-        lines=lines,
-        now=NOW,
-    )
-    orders.record_payment_result(db, authorization.reference, True, settings=settings, now=NOW)
+    pay_on_page(db, sandbox, reference, details, now=NOW)
+    payment_confirmation.record_payment_result(db, reference, True, settings=settings, now=NOW)
+    db.conn.execute("PRAGMA wal_checkpoint(FULL)")
     dump = "\n".join(db.conn.iterdump())
     assert "5555555555554444" not in dump and "5555 5555 5555 4444" not in dump
     assert "'987'" not in dump
+    raw = settings.db_path.read_bytes()
+    assert b"5555555555554444" not in raw and b"5555 5555 5555 4444" not in raw
     assert "5555555555554444" not in caplog.text and "987" not in caplog.text
-    stored = orders_data.get_card_payment_by_ref(db, authorization.reference)
+    stored = orders_data.get_card_payment_by_ref(db, reference)
     assert stored is not None and stored.last4 == "4444" and stored.brand == "Mastercard"
 
 
 async def test_the_confirmer_records_the_confirmation_without_sleeping(services, db) -> None:
     sandbox = SandboxProvider()
     carol, _voucher, lines, quote = _carol_with_basket(db, services.settings)
-    token = sandbox.tokenize(card(), today=TODAY)
-    authorization = sandbox.authorize(token, quote.card_cents, reference="t")
-    checkout.place_order(
+    now = dt.datetime.now(dt.UTC)
+    placed = checkout.pay(
         db,
         carol,
         quote,
+        provider=sandbox,
         settings=services.settings,
         accepted_terms=True,
-        authorization=authorization,
         lines=lines,
-        now=dt.datetime.now(dt.UTC),
+        now=now,
     )
+    assert placed.order.card is not None
+    reference = placed.order.card.provider_ref
+    pay_on_page(db, sandbox, reference, card())
     confirmer = PaymentConfirmer(services.store, sandbox, services.settings, delay=0)
     seen = []
-    confirmer.schedule(authorization.reference, seen.append)
+    confirmer.schedule(reference, seen.append)
     await confirmer.idle()
-    assert seen and seen[0].order.status == "validated"
-    assert sandbox.status(authorization.reference) == "captured"
+    assert seen and seen[0].order.status in ("validated", "preparing")
+    assert sandbox.status(reference) == "captured"

@@ -8,7 +8,7 @@ managers shipping) cannot both win.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlite_utils import Database
@@ -43,11 +43,32 @@ class Order:
     refunded_at: str | None
     invoice_number: str | None
     invoice_file: str | None
+    delivery_line1: str | None = None
+    """Delivery address copied at checkout (a later profile edit never changes it)."""
+    delivery_line2: str | None = None
+    delivery_postal_code: str | None = None
+    delivery_city: str | None = None
+    delivery_phone: str | None = None
+    """The member's phone for the carrier, if they gave one."""
+    delivery_email: str | None = None
+    """Where e-cards and e-tickets are sent (None: the member's usual address)."""
+    delivered_at: str | None = None
 
     @property
     def number(self) -> str:
         """The number a member quotes (derived from the id, so it never changes)."""
         return f"CMD-{self.id:07d}"
+
+    @property
+    def delivery_address(self) -> tuple[str, ...]:
+        """The delivery address as printed lines (empty when none is stored)."""
+        if not (self.delivery_line1 and self.delivery_postal_code and self.delivery_city):
+            return ()
+        lines = [self.delivery_line1]
+        if self.delivery_line2:
+            lines.append(self.delivery_line2)
+        lines.append(f"{self.delivery_postal_code} {self.delivery_city}")
+        return tuple(lines)
 
 
 @dataclass(frozen=True)
@@ -71,26 +92,48 @@ class OrderSummary:
 
 
 @dataclass(frozen=True)
-class OrderLine:
-    """What was bought, at the price paid then."""
+class PricedLine:
+    """Offers at a price: the fields a basket line, a checkout line and an order line share.
 
-    id: int
-    order_id: int
-    position: int
+    Defined once here; ``services.basket.BasketLine``, ``services.spending.CheckoutLine``
+    and ``OrderLine`` extend it.
+    """
+
     offer_id: int | None
     title: str
     kind: str
+    """``ecard``, ``eticket`` or ``product``."""
     category: str
     face_value_cents: int
+    """Face value of one unit (the e-card amount, the ticket's public price)."""
     quantity: int
     discount_bp: int
     unit_price_cents: int
     line_total_cents: int
     savings_cents: int
+
+
+@dataclass(frozen=True)
+class OrderLine(PricedLine):
+    """What was bought, at the price paid then."""
+
+    id: int
+    order_id: int
+    position: int
     subsidy_cents: int
     vat_bp: int
     fulfilment: str
     status: str
+
+
+def priced_values(line: PricedLine) -> dict[str, Any]:
+    """A priced line's shared fields by name (the start of an ``insert_lines`` row)."""
+    return {f.name: getattr(line, f.name) for f in fields(PricedLine)}
+
+
+_LINE_INSERTED = tuple(f.name for f in fields(OrderLine) if f.name != "id")
+"""The ``order_lines`` columns an insert writes (every field but the id)."""
+_LINE_COLUMNS = ", ".join(f.name for f in fields(OrderLine))
 
 
 @dataclass(frozen=True)
@@ -109,13 +152,31 @@ class CardPayment:
     confirmed_at: str | None
     refund_ref: str | None
     refunded_at: str | None
+    capture_started_at: str | None = None
+    """When a confirmation claimed the payment (``capturing``); a stale one is a crash."""
+
+
+PAYMENT_STATUSES = (
+    "authorized",
+    "capturing",
+    "captured",
+    "failed",
+    "voided",
+    "refund_pending",
+    "refunded",
+)
+"""A card payment's states. ``authorized -> capturing -> captured`` is the confirmation
+(claimed, then recorded, in two transactions); ``authorized -> voided`` a cancellation,
+``authorized|capturing -> failed`` a refused capture; a captured payment of a cancelled
+order goes ``refund_pending -> refunded``."""
 
 
 _ORDER_COLUMNS = (
     "id, member_id, organization_id, status, total_cents, benefits_cents, card_cents,"
     " savings_cents, shipping_cents, line_count, summary, has_postal, has_digital, created_at, terms_accepted_at,"
     " validated_at, dispatch_on, shipped_at, tracking_number, cancelled_at, cancelled_by,"
-    " cancel_reason, refunded_at, invoice_number, invoice_file"
+    " cancel_reason, refunded_at, invoice_number, invoice_file, delivery_line1, delivery_line2,"
+    " delivery_postal_code, delivery_city, delivery_phone, delivery_email, delivered_at"
 )
 _SUMMARY_COLUMNS = (
     "id, member_id, status, total_cents, line_count, summary, created_at, dispatch_on,"
@@ -174,14 +235,11 @@ def insert_order(
 
 
 def insert_lines(db: Database, order_id: int, lines: Iterable[dict[str, Any]]) -> None:
-    """Insert an order's lines (dicts with the ``OrderLine`` fields but ids)."""
+    """Insert an order's lines (dicts with the ``OrderLine`` fields but ``id`` and
+    ``order_id``)."""
     db.conn.executemany(
-        "INSERT INTO order_lines (order_id, position, offer_id, title, kind, category,"
-        " face_value_cents, quantity, discount_bp, unit_price_cents, line_total_cents,"
-        " savings_cents, subsidy_cents, vat_bp, fulfilment, status)"
-        " VALUES (:order_id, :position, :offer_id, :title, :kind, :category, :face_value_cents,"
-        " :quantity, :discount_bp, :unit_price_cents, :line_total_cents, :savings_cents,"
-        " :subsidy_cents, :vat_bp, :fulfilment, :status)",
+        f"INSERT INTO order_lines ({', '.join(_LINE_INSERTED)})"
+        f" VALUES ({', '.join(':' + name for name in _LINE_INSERTED)})",
         [{**line, "order_id": order_id} for line in lines],
     )
 
@@ -196,12 +254,14 @@ def insert_card_payment(
     last4: str,
     amount_cents: int,
     status: str = "authorized",
+    created_at: str | None = None,
 ) -> int:
-    """Record the card part of an order."""
+    """Record the card part of an order (``created_at`` defaults to the database's now)."""
     cur = db.execute(
         "INSERT INTO card_payments (order_id, provider, provider_ref, brand, last4, amount_cents,"
-        " status) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [order_id, provider, provider_ref, brand, last4, amount_cents, status],
+        " status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?,"
+        " COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')))",
+        [order_id, provider, provider_ref, brand, last4, amount_cents, status, created_at],
     )
     return int(cur.lastrowid or 0)
 
@@ -215,9 +275,7 @@ def get_order(db: Database, order_id: int) -> Order | None:
 def get_lines(db: Database, order_id: int) -> list[OrderLine]:
     """An order's lines in basket order."""
     rows = db.execute(
-        "SELECT id, order_id, position, offer_id, title, kind, category, face_value_cents,"
-        " quantity, discount_bp, unit_price_cents, line_total_cents, savings_cents, subsidy_cents,"
-        " vat_bp, fulfilment, status FROM order_lines WHERE order_id = ? ORDER BY position",
+        f"SELECT {_LINE_COLUMNS} FROM order_lines WHERE order_id = ? ORDER BY position",
         [order_id],
     ).fetchall()
     return [OrderLine(**dict(r)) for r in rows]
@@ -225,7 +283,7 @@ def get_lines(db: Database, order_id: int) -> list[OrderLine]:
 
 _PAYMENT_SELECT = (
     "SELECT id, order_id, provider, provider_ref, brand, last4, amount_cents, status, created_at,"
-    " confirmed_at, refund_ref, refunded_at FROM card_payments"
+    " confirmed_at, refund_ref, refunded_at, capture_started_at FROM card_payments"
 )
 
 
@@ -270,28 +328,11 @@ def list_org_orders(
     statuses: tuple[str, ...] = (),
     limit: int = 200,
 ) -> list[tuple[OrderSummary, str]]:
-    """Orders of an organization (or all), newest first, each with its member's name."""
-    where: list[str] = []
-    params: list[Any] = []
-    if organization_id is not None:
-        where.append("o.organization_id = ?")
-        params.append(organization_id)
-    if statuses:
-        where.append(f"o.status IN ({','.join('?' * len(statuses))})")
-        params += list(statuses)
-    clause = (" WHERE " + " AND ".join(where)) if where else ""
-    cols = ", ".join(f"o.{c.strip()}" for c in _SUMMARY_COLUMNS.split(","))
-    rows = db.execute(
-        f"SELECT {cols}, m.first_name || ' ' || m.last_name AS member_name FROM orders o"
-        f" JOIN members m ON m.id = o.member_id{clause} ORDER BY o.id DESC LIMIT ?",
-        [*params, limit],
-    ).fetchall()
-    result = []
-    for r in rows:
-        d = dict(r)
-        name = d.pop("member_name")
-        result.append((OrderSummary(**d), name))
-    return result
+    """Orders of an organization (or all), newest first, each with its member's name
+    (``order_search`` pages and searches them)."""
+    from portal.data.order_search import search_org_orders
+
+    return search_org_orders(db, organization_id, statuses=statuses, limit=limit)
 
 
 def awaiting_payment(db: Database, *, created_before: str) -> list[tuple[int, str]]:
@@ -309,6 +350,44 @@ def refunds_pending(db: Database) -> list[CardPayment]:
     """Card refunds recorded but not yet confirmed by the provider."""
     rows = db.execute(_PAYMENT_SELECT + " WHERE status = 'refund_pending' ORDER BY id").fetchall()
     return [CardPayment(**dict(r)) for r in rows]
+
+
+def payments_to_reconcile(db: Database, *, created_since: str) -> list[tuple[CardPayment, str]]:
+    """Card payments the reconciliation job compares with the provider, with their order's
+    status: every one not settled yet (``authorized``, ``capturing``, ``refund_pending``),
+    every captured one whose order is cancelled, and every one created since
+    ``created_since`` (a voided one the provider captured anyway shows up there)."""
+    rows = db.execute(
+        "SELECT p.id, p.order_id, p.provider, p.provider_ref, p.brand, p.last4, p.amount_cents,"
+        " p.status, p.created_at, p.confirmed_at, p.refund_ref, p.refunded_at,"
+        " p.capture_started_at, o.status AS order_status"
+        " FROM card_payments p JOIN orders o ON o.id = p.order_id"
+        " WHERE p.status IN ('authorized','capturing','refund_pending')"
+        " OR (p.status = 'captured' AND o.status IN ('cancelled','refunded'))"
+        " OR p.created_at >= ? ORDER BY p.id",
+        [created_since],
+    ).fetchall()
+    result = []
+    for row in rows:
+        d = dict(row)
+        order_status = str(d.pop("order_status"))
+        result.append((CardPayment(**d), order_status))
+    return result
+
+
+def known_provider_refs(db: Database, references: Iterable[str]) -> set[str]:
+    """Which of ``references`` are card payments of ours."""
+    refs = list(references)
+    known: set[str] = set()
+    for start in range(0, len(refs), 500):
+        chunk = refs[start : start + 500]
+        rows = db.execute(
+            "SELECT provider_ref FROM card_payments"
+            f" WHERE provider_ref IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+        known.update(str(r[0]) for r in rows)
+    return known
 
 
 def change_status(
@@ -372,7 +451,7 @@ def change_payment_status(
     db: Database, payment_id: int, status: str, *, expected: tuple[str, ...], **fields: Any
 ) -> bool:
     """Move a card payment to ``status`` (setting ``fields``) only from one of ``expected``."""
-    allowed = {"confirmed_at", "refund_ref", "refunded_at"}
+    allowed = {"confirmed_at", "refund_ref", "refunded_at", "capture_started_at"}
     if not set(fields) <= allowed:
         raise ValueError(f"unknown payment fields: {sorted(set(fields) - allowed)}")
     sets = ", ".join(["status = ?", *(f"{name} = ?" for name in fields)])

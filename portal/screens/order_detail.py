@@ -1,186 +1,37 @@
 """One order: every line, how it was paid, dates, status, invoice, and cancellation.
 
 Opened from the order history, right after checkout (then it follows the card payment's
-confirmation and redraws when it arrives), and from the managers' order list. The small
-dialogs used by the wallet screens live here too.
+confirmation and redraws when it arrives), and from the managers' order list.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Static
 
 from portal.i18n import _, money
 from portal.screens.base import PortalScreen
-from portal.screens.pacing import PromptModalScreen
+from portal.screens.order_texts import credit_text, delivery_text, progress_text
+from portal.services import cancellation, checkout, files, returns
 from portal.services import orders as orders_service
-from portal.services import payments
+from portal.services.errors import UserError
 from portal.services.orders import (
     LINE_STATUS_LABELS,
-    STATUS_LABELS,
     OrderDetail,
     amount_line,
     payment_label,
 )
-from portal.services.wallet import UserError, today_paris
-from portal.widgets.footer import PortalFooter
-
-# -- shared formatting ---------------------------------------------------------------------
-
-
-def status_text(status: str) -> str:
-    """An order status, translated."""
-    return _(STATUS_LABELS.get(status, status))
-
-
-def when_text(iso: str | None, fmt: str = "short") -> str:
-    """A stored UTC timestamp in Paris time, in the session's language."""
-    if not iso:
-        return ""
-    from portal.i18n import current
-
-    return current().datetime(orders_service.parse_time(iso), fmt)
-
-
-def day_text(iso_day: str) -> str:
-    """A calendar day (``2026-06-15``) written out in the session's language."""
-    from portal.i18n import current
-
-    return current().date(dt.date.fromisoformat(iso_day), "full")
-
-
-def progress_text(detail: OrderDetail) -> str:
-    """What happens next, in one or two sentences."""
-    order = detail.order
-    parts: list[str] = []
-    if order.status == "awaiting_payment":
-        parts.append(_("Waiting for the bank to confirm your card payment."))
-    elif order.status in ("cancelled", "refunded"):
-        parts.append(_("Cancelled on {date}.", date=when_text(order.cancelled_at)))
-        if order.status == "refunded":
-            parts.append(_("Refunded to the sources it was paid from."))
-    else:
-        if order.status == "shipped" and order.tracking_number:
-            parts.append(
-                _(
-                    "Shipped on {date}, tracking number {tracking}.",
-                    date=when_text(order.shipped_at),
-                    tracking=order.tracking_number,
-                )
-            )
-        elif order.dispatch_on:
-            if order.dispatch_on == today_paris().isoformat():
-                parts.append(_("Your parcel leaves today."))
-            else:
-                parts.append(
-                    _("Your parcel will be dispatched on {date}.", date=day_text(order.dispatch_on))
-                )
-        if any(line.status == "preparing" for line in detail.lines):
-            parts.append(_("Your e-cards and e-tickets are being prepared."))
-        elif order.status == "available":
-            parts.append(_("Your e-cards and e-tickets are available."))
-    return " ".join(parts)
-
-
-# -- dialogs ---------------------------------------------------------------------------------
-
-
-class YesNoDialog(PromptModalScreen[bool]):
-    """A yes/no question (``y``/``n``); dismissed with True for yes."""
-
-    CSS_PATH = "../styles/wallet.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="wallet.yes"),
-        Binding("n,escape", "answer(False)", "No", id="wallet.no"),
-    ]
-
-    def __init__(self, question: str, confirm: str) -> None:
-        super().__init__()
-        self._question = question
-        self._confirm = confirm
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="wallet-dialog"):
-            yield Static(Content(self._question), id="dialog-question")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(
-                    f"{self._confirm} (y)", id="dialog-yes", variant="primary", compact=True
-                )
-                yield Button(f"{_('No')} (n)", id="dialog-no", compact=True)
-        yield PortalFooter()
-
-    def on_mount(self) -> None:
-        self.query_one("#dialog-no", Button).focus()
-
-    def action_answer(self, answer: bool) -> None:
-        """Close with the answer."""
-        self.dismiss(answer)
-
-    @on(Button.Pressed, "#dialog-yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#dialog-no")
-    def _no(self) -> None:
-        self.dismiss(False)
-
-
-class AskDialog(PromptModalScreen[str | None]):
-    """Asks for one line of text; ``enter`` submits, ``escape`` gives None."""
-
-    CSS_PATH = "../styles/wallet.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="wallet.ask_cancel"),
-    ]
-
-    def __init__(
-        self,
-        question: str,
-        *,
-        placeholder: str = "",
-        value: str = "",
-        password: bool = False,
-        max_length: int = 60,
-    ) -> None:
-        super().__init__()
-        self._question = question
-        self._placeholder = placeholder
-        self._value = value
-        self._password = password
-        self._max_length = max_length
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="wallet-dialog"):
-            yield Static(Content(self._question), id="dialog-question")
-            yield Input(
-                self._value,
-                placeholder=self._placeholder,
-                password=self._password,
-                max_length=self._max_length,
-                id="dialog-input",
-            )
-            yield Static(_("Enter to confirm, Escape to cancel."), classes="hint")
-        yield PortalFooter()
-
-    def on_mount(self) -> None:
-        self.query_one("#dialog-input", Input).focus()
-
-    @on(Input.Submitted, "#dialog-input")
-    def _submit(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
-
-    def action_cancel(self) -> None:
-        """Close without an answer."""
-        self.dismiss(None)
-
+from portal.widgets.dialogs import AskDialog, YesNoDialog
+from portal.widgets.format import status_text, when_text
+from portal.widgets.qrcode import QRCode
+from portal.widgets.table import DataTable
 
 # -- the screen ------------------------------------------------------------------------------
 
@@ -191,6 +42,10 @@ class OrderDetailScreen(PortalScreen):
     CSS_PATH = "../styles/wallet.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "cancel_order", "Cancel order", id="order.cancel"),
+        Binding("t", "return_products", "Return products", id="order.return"),
+        # Hidden twins: the same keys, when the action is no longer possible, say why.
+        Binding("c", "explain('cancel')", "Cancel order", id="order.cancel_why", show=False),
+        Binding("t", "explain('return')", "Return products", id="order.return_why", show=False),
         Binding("i", "invoice", "Invoice", id="order.invoice"),
         Binding("r", "reload", "Refresh", id="order.reload"),
     ]
@@ -203,12 +58,22 @@ class OrderDetailScreen(PortalScreen):
             self.detail = detail
             self.note = note
 
+    class PageFound(Message):
+        """The provider's page where the card part is still to pay (None: no more)."""
+
+        def __init__(self, url: str | None) -> None:
+            super().__init__()
+            self.url = url
+
     class Failed(Message):
         """A read or an action was refused; the reason, translated."""
 
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
+
+    MANAGER: ClassVar[bool] = False
+    """True on the managers' version: sentences speak to a manager."""
 
     def __init__(self, order_id: int, *, detail: OrderDetail | None = None, note: str = "") -> None:
         super().__init__()
@@ -217,6 +82,12 @@ class OrderDetailScreen(PortalScreen):
         """The order last read."""
         self._note = note
         self._following = False
+        self._watching: Any = None
+        """Unsubscribes from the process's payment news of this order."""
+        self._refresher: Any = None
+        """The slow timer that reads the order again while its payment is awaited."""
+        self._page_url: str | None = None
+        """The payment page shown (with its QR code)."""
 
     def screen_title(self) -> str:
         return _("Order {number}", number=f"CMD-{self.order_id:07d}")
@@ -225,13 +96,15 @@ class OrderDetailScreen(PortalScreen):
         with VerticalScroll(id="order-detail", classes="wallet-page"):
             yield Static(_("Loading…"), id="order-heading", classes="heading")
             yield Static("", id="order-progress")
-            table: DataTable[Any] = DataTable(
-                id="order-lines", cursor_type="none", zebra_stripes=True
-            )
+            yield Static("", id="order-pay-link")
+            yield Vertical(id="order-pay-qr")
+            yield Static("", id="order-delivery", classes="hint")
+            table: DataTable = DataTable(id="order-lines", cursor_type="none", zebra_stripes=True)
             yield table
             yield Static("", id="order-payments")
             yield Static("", id="order-totals")
             yield Static("", id="order-invoice", classes="hint")
+            yield Static("", id="order-credit", classes="hint")
             yield Static("", id="order-cancel", classes="hint")
             yield Static("", id="order-message")
 
@@ -253,7 +126,7 @@ class OrderDetailScreen(PortalScreen):
                 orders_service.get_order, self.portal.member, self.order_id
             )
         except UserError as error:
-            self.post_message(self.Failed(error.translated(self.portal.translator())))
+            self.post_message(self.Failed(error.text(self.portal.translator())))
             return
         self.post_message(self.Loaded(detail, note))
 
@@ -269,17 +142,87 @@ class OrderDetailScreen(PortalScreen):
         self._say(message.text, error=True)
 
     def _follow_payment(self, detail: OrderDetail) -> None:
-        """Redraw when the card payment's confirmation is recorded."""
-        if self._following or detail.order.status != "awaiting_payment" or detail.card is None:
+        """Follow the payment live: the page while it is to pay, then its confirmation.
+
+        The provider's notification and the capture are published on the process's
+        ``PaymentWatch``; a slow timer reads the order again too, for a notification
+        that another worker process received.
+        """
+        awaiting = detail.order.status == "awaiting_payment" and detail.card is not None
+        if awaiting and self._watching is None:
+            watch = self.portal.services.payments.watch
+            self._watching = watch.subscribe(self.order_id, self._payment_news)
+            self._refresher = self.set_interval(15.0, self._payment_news)
+        elif not awaiting and self._watching is not None:
+            self._stop_watching()
+        pending = awaiting and detail.card is not None and detail.card.status == "pending"
+        if pending and detail.order.member_id == self.portal.member.id:
+            self.load_payment_page()
+        elif self._page_url is not None:
+            self.post_message(self.PageFound(None))
+        if (
+            self._following
+            or not awaiting
+            or detail.card is None
+            or detail.card.status not in ("authorized", "capturing")
+        ):
             return
         self._following = True
-        confirmer = payments.runtime_for(self.portal.services).confirmer
+        confirmer = self.portal.services.payments.confirmer
         confirmer.schedule(detail.card.provider_ref, lambda _result: self._confirmed())
 
     def _confirmed(self) -> None:
         self._following = False
         if self.is_attached:
             self.load(note=_("Your payment is confirmed."))
+
+    def _payment_news(self) -> None:
+        # While the capture is followed, its own callback reads the order (with a note).
+        if self.is_attached and not self._following:
+            self.load()
+
+    def _stop_watching(self) -> None:
+        if self._watching is not None:
+            self._watching()
+            self._watching = None
+        if self._refresher is not None:
+            self._refresher.stop()
+            self._refresher = None
+
+    def on_unmount(self) -> None:
+        self._stop_watching()
+
+    @work(exclusive=True, group="order-page")
+    async def load_payment_page(self) -> None:
+        """Read where the member pays (the page survives a disconnection)."""
+        try:
+            url = await self.portal.call(checkout.payment_page, self.portal.member, self.order_id)
+        except UserError:
+            url = None
+        self.post_message(self.PageFound(url))
+
+    @on(PageFound)
+    def _page_found(self, message: PageFound) -> None:
+        link = self.query_one("#order-pay-link", Static)
+        box = self.query_one("#order-pay-qr", Vertical)
+        if message.url == self._page_url:
+            return
+        self._page_url = message.url
+        box.remove_children()
+        if message.url is None:
+            link.update("")
+            link.display = box.display = False
+            return
+        link.update(
+            Content(
+                _(
+                    "Payment page: {url} (scan the QR code with your phone)",
+                    url=message.url,
+                )
+            )
+        )
+        link.display = box.display = True
+        box.mount(QRCode(message.url, id="order-pay-code"))
 
     # -- drawing -------------------------------------------------------------------------
 
@@ -296,7 +239,13 @@ class OrderDetailScreen(PortalScreen):
                 )
             )
         )
-        self.query_one("#order-progress", Static).update(Content(progress_text(detail)))
+        self.query_one("#order-progress", Static).update(
+            Content(progress_text(detail, manager=self.MANAGER))
+        )
+        self.query_one("#order-delivery", Static).update(
+            Content(delivery_text(detail, manager=self.MANAGER))
+        )
+        self.query_one("#order-credit", Static).update(Content(credit_text(detail)))
         table = self.query_one("#order-lines", DataTable)
         table.clear(columns=True)
         width = max(14, self.size.width - 62)
@@ -305,13 +254,17 @@ class OrderDetailScreen(PortalScreen):
         table.add_column(_("Price"), width=10)
         table.add_column(_("Subsidy"), width=10)
         table.add_column(_("Status"), width=22)
+        returned = returns.returned_line_ids(detail)
         for line in detail.lines:
+            status = _(LINE_STATUS_LABELS.get(line.status, line.status))
+            if line.id in returned:
+                status = _("Returned")
             table.add_row(
                 Content(line.title[:width]),
                 str(line.quantity),
                 money(line.line_total_cents),
                 money(-line.subsidy_cents) if line.subsidy_cents else "",
-                _(LINE_STATUS_LABELS.get(line.status, line.status)),
+                status,
             )
         t = self.portal.translator()
         paid = [_("Paid with:")]
@@ -346,12 +299,57 @@ class OrderDetailScreen(PortalScreen):
             else _("The invoice is issued when the payment is confirmed.")
         )
         self.query_one("#order-invoice", Static).update(Content(invoice))
-        cancel = (
-            _("Press c to cancel this order; it is refunded to the sources it was paid from.")
-            if detail.cancellable
-            else self._block_text(detail)
+        self.query_one("#order-cancel", Static).update(Content(self.actions_text(detail)))
+        self.refresh_bindings()
+
+    def _return_block(self, detail: OrderDetail) -> str | None:
+        return returns.return_block(
+            detail, window_days=self.portal.services.settings.return_window_days
         )
-        self.query_one("#order-cancel", Static).update(Content(cancel))
+
+    def actions_text(self, detail: OrderDetail) -> str:
+        """What the member can still do, once (nothing more for a closed order)."""
+        if detail.order.status in ("cancelled", "refunded"):
+            return ""
+        if detail.cancellable:
+            return _(
+                "Press c to cancel this order; it is refunded to the sources it was paid from."
+            )
+        block = self._return_block(detail)
+        if block is None:
+            return _(
+                "Press t to return its products within {days} days of delivery.",
+                days=self.portal.services.settings.return_window_days,
+            )
+        if returns.open_return(detail) is not None:
+            return ""  # the progress line already says it
+        if block == returns.NOT_SHIPPED:
+            return self._block_text(detail)
+        return _(block, days=self.portal.services.settings.return_window_days)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only the actions still possible on this order."""
+        detail = self.detail
+        if action == "cancel_order":
+            return detail is not None and detail.cancellable
+        if action == "return_products":
+            return not self.MANAGER and detail is not None and self._return_block(detail) is None
+        if action == "invoice":
+            return detail is not None and bool(detail.order.invoice_file)
+        return True
+
+    def action_explain(self, what: str) -> None:
+        """Say why a cancellation or a return is no longer possible."""
+        detail = self.detail
+        if detail is None:
+            return
+        if what == "cancel":
+            self._say(self._block_text(detail), error=True)
+            return
+        block = self._return_block(detail)
+        if block is not None and not self.MANAGER:
+            days = self.portal.services.settings.return_window_days
+            self._say(_(block, days=days), error=True)
 
     @staticmethod
     def _block_text(detail: OrderDetail) -> str:
@@ -377,8 +375,8 @@ class OrderDetailScreen(PortalScreen):
             return
         self._say(
             _(
-                "Download it with: sftp -P <port> {login}@<host>, then get {file}",
-                login=detail.member_login,
+                "Download it with: {command}, then get {file}",
+                command=files.sftp_command(self.portal.services.settings, detail.member_login),
                 file=detail.order.invoice_file,
             )
         )
@@ -405,16 +403,55 @@ class OrderDetailScreen(PortalScreen):
     @work(exclusive=True, group="order")
     async def run_cancel(self, reason: str) -> None:
         """Cancel through the service; post the new state or the refusal."""
-        provider = payments.runtime_for(self.portal.services).provider
+        provider = self.portal.services.payments.provider
         try:
             detail = await self.portal.call(
-                orders_service.cancel_order,
+                cancellation.cancel_order,
                 self.portal.member,
                 self.order_id,
                 provider=provider,
                 reason=reason,
+                settings=self.portal.services.settings,
             )
         except UserError as error:
-            self.post_message(self.Failed(error.translated(self.portal.translator())))
+            self.post_message(self.Failed(error.text(self.portal.translator())))
             return
         self.post_message(self.Loaded(detail, _("The order is cancelled.")))
+
+    def action_return_products(self) -> None:
+        """Ask why, then ask to return the order's shipped products."""
+        detail = self.detail
+        if detail is None:
+            return
+        block = self._return_block(detail)
+        if block is not None:
+            self._say(_(block, days=self.portal.services.settings.return_window_days), error=True)
+            return
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                self.run_return(reason)
+
+        self.app.push_screen(
+            AskDialog(
+                _("Why do you return the products of order {number}?", number=detail.number),
+                max_length=200,
+            ),
+            answered,
+        )
+
+    @work(exclusive=True, group="order")
+    async def run_return(self, reason: str) -> None:
+        """Ask for the return through the service."""
+        try:
+            detail = await self.portal.call(
+                returns.request_return,
+                self.portal.member,
+                self.order_id,
+                reason=reason,
+                settings=self.portal.services.settings,
+            )
+        except UserError as error:
+            self.post_message(self.Failed(error.text(self.portal.translator())))
+            return
+        self.post_message(self.Loaded(detail, _("Your return is registered.")))

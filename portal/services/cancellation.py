@@ -18,17 +18,21 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from portal.config import Settings
 from portal.data import orders as orders_data
 from portal.data import wallet as wallet_data
 from portal.data.db import transaction
 from portal.data.members import Member
 from portal.data.orders import CardPayment, Order
 from portal.i18n import N_
-from portal.services import audit, clock
+from portal.services import audit, clock, credit_notes
+from portal.services import text as text_rules
 from portal.services.errors import UserError
-from portal.services.order_emails import notify_order_member
+from portal.services.order_emails import notify_cancelled
 from portal.services.orders import (
+    SHIPPING_VAT_BP,
     OrderDetail,
+    PaymentPart,
     cancel_block,
     is_manager_of,
     iso,
@@ -43,7 +47,9 @@ __all__ = [
     "CAPTURE_IN_PROGRESS",
     "cancel_in_transaction",
     "cancel_order",
+    "check_reason",
     "refund_card",
+    "refund_parts",
     "retry_refunds",
 ]
 
@@ -104,6 +110,46 @@ def cancel_in_transaction(
     return status
 
 
+MAX_REASON = 200
+"""Longest cancellation or return reason kept."""
+
+
+def check_reason(raw: str) -> str:
+    """A reason typed by a person, checked (no control characters, at most 200 characters).
+
+    Raises:
+        UserError: control characters, or too long. Nothing changes.
+    """
+    reason = " ".join(text_rules.check_line(raw, error=UserError).split())
+    if len(reason) > MAX_REASON:
+        raise UserError(N_("A reason may have at most {n} characters."), n=MAX_REASON)
+    return reason
+
+
+def refund_parts(detail: OrderDetail) -> list[PaymentPart]:
+    """What went back to each source of a cancelled order (the card even while pending)."""
+    return [
+        PaymentPart(part.source, part.label, part.refunded_cents, part.refunded_cents, part.status)
+        for part in detail.payments
+        if part.refunded_cents > 0
+    ]
+
+
+def cancellation_lines(detail: OrderDetail) -> list[credit_notes.CreditLine]:
+    """A cancelled order's lines (and its delivery) as credit-note lines."""
+    lines = [
+        credit_notes.CreditLine(ln.title, ln.quantity, ln.line_total_cents, ln.vat_bp)
+        for ln in detail.lines
+    ]
+    if detail.order.shipping_cents:
+        lines.append(
+            credit_notes.CreditLine(
+                N_("Delivery"), 1, detail.order.shipping_cents, SHIPPING_VAT_BP, translate=True
+            )
+        )
+    return lines
+
+
 def cancel_order(
     db: Database,
     actor: Member,
@@ -111,6 +157,7 @@ def cancel_order(
     *,
     provider: Any,
     reason: str = "",
+    settings: Settings | None = None,
     now: dt.datetime | None = None,
 ) -> OrderDetail:
     """Cancel an order not yet shipped or issued, refunding each source it was paid from.
@@ -119,9 +166,13 @@ def cancel_order(
     through the provider, an unconfirmed one released. The member cancels their own
     orders; a manager their organization's (audited).
 
+    The member's email gives the reason (when a manager cancels), what went back to
+    each source, and, for an invoiced order, the credit note (also in the outbox).
+
     Raises:
-        UserError: not found, or not cancellable (the message says why).
+        UserError: not found, not cancellable (the message says why), or a bad reason.
     """
+    reason = check_reason(reason)
     order = orders_data.get_order(db, order_id)
     if order is None or not (is_manager_of(actor, order) or actor.id == order.member_id):
         raise not_found()
@@ -136,8 +187,10 @@ def cancel_order(
             raise UserError(block)
         status = cancel_in_transaction(db, order, actor_id=actor.id, reason=reason, now=moment)
         payment = orders_data.get_card_payment(db, order_id)
-        if payment is not None and payment.status == "authorized":
-            orders_data.change_payment_status(db, payment.id, "voided", expected=("authorized",))
+        if payment is not None and payment.status in ("pending", "authorized"):
+            orders_data.change_payment_status(
+                db, payment.id, "voided", expected=("pending", "authorized")
+            )
             void_ref = payment.provider_ref
         elif payment is not None and payment.status == "captured":
             orders_data.change_payment_status(
@@ -154,14 +207,25 @@ def cancel_order(
             by_member=actor.id == order.member_id,
             card_refund_cents=refund.amount_cents if refund else 0,
         )
-        notify_order_member(
+        detail = order_detail(db, order_id)
+        issued = None
+        if order.invoice_number:
+            issued = credit_notes.issue_credit_note(
+                db,
+                detail.order,
+                settings=credit_notes.settings_for(db, settings),
+                kind="cancellation",
+                lines=cancellation_lines(detail),
+                refunds=refund_parts(detail),
+                reason=reason,
+                now=moment,
+            )
+        notify_cancelled(
             db,
-            order,
-            lambda t: t.gettext("Your order {number} is cancelled", number=order.number),
-            lambda t: [
-                t.gettext("Your order {number} is cancelled.", number=order.number),
-                t.gettext("It is refunded to the sources it was paid from."),
-            ],
+            detail,
+            reason=reason if actor.id != order.member_id else "",
+            refunds=refund_parts(detail),
+            credit_note=issued,
         )
     if void_ref is not None:
         try:
@@ -196,5 +260,7 @@ def refund_card(db: Database, provider: Any, payment: CardPayment) -> bool:
 
 
 def retry_refunds(db: Database, provider: Any) -> int:
-    """Try again the card refunds the provider did not accept; returns how many succeeded."""
+    """Try again the card refunds the provider did not accept; returns how many succeeded.
+
+    (Card refunds of accepted returns: ``returns.retry_return_refunds``.)"""
     return sum(refund_card(db, provider, p) for p in orders_data.refunds_pending(db))

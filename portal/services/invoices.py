@@ -1,16 +1,23 @@
-"""Invoices as PDF (fpdf2): number, lines, VAT, and how the order was paid.
+"""Invoices as PDF (fpdf2): seller's legal mentions, buyer, number, lines, VAT per rate.
 
 Rendered in the member's language at validation, kept in their SFTP outbox and attached to
 the confirmation email. The built-in Helvetica font with the Windows-1252 encoding covers
 French and the euro sign without shipping a font file.
+
+The seller's mentions (name, legal form, capital, address, SIRET, VAT number) come from
+the settings (``seller_*``); the multi-purpose voucher notice is printed only on an
+invoice that sells gift cards. ``credit_notes`` reuses the header and the mentions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fpdf import FPDF
 
+from portal.config import Settings
 from portal.data.members import Member
-from portal.i18n import Translator
+from portal.i18n import N_, Translator
 from portal.services import clock
 from portal.services.orders import (
     SHIPPING_VAT_BP,
@@ -20,44 +27,105 @@ from portal.services.orders import (
     vat_included,
 )
 
-__all__ = ["render_invoice"]
+__all__ = ["VOUCHER_NOTICE", "new_pdf", "party_block", "pdf_text", "render_invoice", "seller_lines"]
+
+VOUCHER_NOTICE = N_("Gift cards are multi-purpose vouchers: no VAT is charged on their sale.")
+"""Printed only on invoices that sell gift cards (translated at render time)."""
 
 
-def _text(value: str) -> str:
+def pdf_text(value: str) -> str:
     """Keep what Windows-1252 can draw (a stray character becomes '?', never an error)."""
     return value.encode("cp1252", "replace").decode("cp1252")
 
 
-def render_invoice(detail: OrderDetail, member: Member, t: Translator) -> bytes:
-    """The invoice of a validated order as PDF bytes."""
-    order = detail.order
+_text = pdf_text
+
+
+def seller_lines(settings: Settings, t: Translator) -> list[str]:
+    """The seller's legal mentions as printed lines (from the ``seller_*`` settings)."""
+    form = settings.seller_legal_form
+    if settings.seller_capital:
+        form = t.gettext(
+            "{form} with a capital of {capital}", form=form, capital=settings.seller_capital
+        )
+    lines = [settings.seller_name, form, settings.seller_address]
+    lines.append(t.gettext("SIRET: {siret}", siret=settings.seller_siret))
+    lines.append(t.gettext("VAT number: {vat}", vat=settings.seller_vat_number))
+    return [line for line in lines if line.strip()]
+
+
+def new_pdf(title: str, author: str) -> FPDF:
+    """An A4 document with one page, the Windows-1252 core font and its metadata."""
     pdf = FPDF(format="A4")
     pdf.core_fonts_encoding = "windows-1252"
-    pdf.set_title(_text(f"{t.gettext('Invoice')} {order.invoice_number or ''}"))
-    pdf.set_author(_text(member.organization_name or "Portal"))
+    pdf.set_title(_text(title))
+    pdf.set_author(_text(author or "Portal"))
     pdf.set_creator("Portal")
     pdf.add_page()
     pdf.set_auto_page_break(True, margin=15)
+    return pdf
 
+
+def party_block(
+    pdf: FPDF,
+    t: Translator,
+    settings: Settings,
+    member: Member,
+    buyer_address: Sequence[str],
+) -> None:
+    """The seller (left) and the buyer (right), side by side."""
+    seller = [t.gettext("Seller"), *seller_lines(settings, t)]
+    buyer = [t.gettext("Buyer"), member.full_name, *buyer_address]
+    buyer += [member.organization_name, member.org_email]
+    top = pdf.get_y()
+    for i, text in enumerate(seller):
+        pdf.set_font("Helvetica", "B" if i == 0 else "", 9)
+        pdf.set_xy(pdf.l_margin, top + i * 4.5)
+        pdf.cell(95, 4.5, _text(text))
+    for i, text in enumerate(buyer):
+        pdf.set_font("Helvetica", "B" if i == 0 else "", 9)
+        pdf.set_xy(pdf.l_margin + 100, top + i * 4.5)
+        pdf.cell(90, 4.5, _text(text))
+    pdf.set_xy(pdf.l_margin, top + max(len(seller), len(buyer)) * 4.5 + 3)
+
+
+def render_invoice(
+    detail: OrderDetail,
+    member: Member,
+    t: Translator,
+    *,
+    settings: Settings | None = None,
+    buyer_address: Sequence[str] = (),
+) -> bytes:
+    """The invoice of a validated order as PDF bytes.
+
+    ``buyer_address``: the buyer's postal address lines (the profile's, else the order's
+    delivery address); ``settings`` give the seller's mentions.
+    """
+    settings = settings or Settings()
+    order = detail.order
+    title = f"{t.gettext('Invoice')} {order.invoice_number or ''}"
+    pdf = new_pdf(title, member.organization_name)
     pdf.set_font("Helvetica", "B", 18)
-    pdf.cell(
-        0,
-        10,
-        _text(f"{t.gettext('Invoice')} {order.invoice_number or ''}"),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    pdf.cell(0, 10, _text(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     validated = parse_time(order.validated_at or order.created_at)
     for text in (
         t.gettext("Order {number}", number=order.number),
         t.gettext("Date: {date}", date=t.datetime(validated, "short")),
-        "",
-        f"{member.full_name} ({member.login})",
-        member.organization_name,
-        member.org_email,
     ):
         pdf.cell(0, 5, _text(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    party_block(pdf, t, settings, member, buyer_address or order.delivery_address)
+    if order.delivery_address:
+        pdf.set_font("Helvetica", "", 9)
+        pdf.cell(
+            0,
+            5,
+            _text(t.gettext("Delivered to: {address}", address=", ".join(order.delivery_address))),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     pdf.ln(4)
 
     widths = (80, 14, 30, 20, 36)
@@ -138,11 +206,14 @@ def render_invoice(detail: OrderDetail, member: Member, t: Translator) -> bytes:
     pdf.ln(6)
     pdf.set_font("Helvetica", "I", 8)
     # Plain cells: multi_cell's line breaking costs more than the rest of the page.
-    for note in (
-        t.gettext("Gift cards are multi-purpose vouchers: no VAT is charged on their sale."),
+    notes = []
+    if any(line.kind == "ecard" for line in detail.lines):
+        notes.append(t.gettext(VOUCHER_NOTICE))
+    notes.append(
         t.gettext(
             "Issued on {date}.", date=t.date(validated.astimezone(clock.PARIS).date(), "long")
-        ),
-    ):
+        )
+    )
+    for note in notes:
         pdf.cell(0, 4, _text(note), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

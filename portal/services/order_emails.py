@@ -1,25 +1,38 @@
 """The emails about an order: its confirmation, and the notices when it changes.
 
 Written in the member's language, queued to the member's address inside the transaction
-that causes them (``services.notifications``).
+that causes them (notices through ``emails.notify_member_with``: same footer as every
+email). A cancellation says why (a manager's reason) and what went back to each source;
+a credit note, when one is issued, is attached.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
 from portal.data import members as members_data
 from portal.data.members import Member
 from portal.data.orders import Order
-from portal.i18n import Translator, get_translator
-from portal.services import notifications
-from portal.services.notifications import recipient_for
-from portal.services.orders import OrderDetail, amount_line, payment_label
+from portal.i18n import Translator
+from portal.services import emails
+from portal.services.orders import OrderDetail, PaymentPart, amount_line, payment_label
 
-__all__ = ["confirmation_body", "letter", "notify_order_member"]
+if TYPE_CHECKING:
+    from portal.services.credit_notes import IssuedCreditNote
+
+__all__ = [
+    "confirmation_body",
+    "letter",
+    "notify_cancelled",
+    "notify_order_member",
+    "notify_return_accepted",
+    "notify_shipped",
+    "refund_lines",
+]
 
 
 def confirmation_body(detail: OrderDetail, member: Member, t: Translator) -> str:
@@ -36,6 +49,10 @@ def confirmation_body(detail: OrderDetail, member: Member, t: Translator) -> str
     for part in detail.payments:
         lines.append("  " + amount_line(payment_label(part, t), part.amount_cents, t))
     lines.append("")
+    if order.delivery_address:
+        lines.append(
+            t.gettext("Delivered to: {address}", address=", ".join(order.delivery_address))
+        )
     if order.dispatch_on:
         lines.append(
             t.gettext(
@@ -73,16 +90,126 @@ def notify_order_member(
     order: Order,
     subject: Callable[[Translator], str],
     lines: Callable[[Translator], list[str]],
+    *,
+    attachments: Iterable[tuple[str, str, bytes]] = (),
 ) -> None:
     """Queue a notice about ``order`` to its member, in their language, at their address."""
-    member = members_data.get_member(db, order.member_id)
-    if member is None:
+    if members_data.get_member(db, order.member_id) is None:
         return
-    t = get_translator(member.language)
-    notifications.enqueue(
+
+    def write(t: Translator, member: Member) -> tuple[str, str]:
+        return subject(t), letter(member, t, lines(t))
+
+    emails.notify_member_with(db, order.member_id, write, attachments=list(attachments))
+
+
+def refund_lines(t: Translator, refunds: Sequence[PaymentPart]) -> list[str]:
+    """``- source: amount`` for each source refunded."""
+    return ["- " + amount_line(payment_label(p, t), p.amount_cents, t) for p in refunds]
+
+
+def notify_cancelled(
+    db: Database,
+    detail: OrderDetail,
+    *,
+    reason: str,
+    refunds: Sequence[PaymentPart],
+    credit_note: IssuedCreditNote | None,
+) -> None:
+    """Tell the member their order is cancelled: why, and what went back where."""
+    order = detail.order
+    released = detail.card is not None and detail.card.status == "voided"
+
+    def lines(t: Translator) -> list[str]:
+        text = [t.gettext("Your order {number} is cancelled.", number=order.number)]
+        if reason:
+            text.append(t.gettext("Reason given by your CSE: {reason}", reason=reason))
+        text.append("")
+        if refunds:
+            text.append(t.gettext("Refunded to the sources it was paid from:"))
+            text += refund_lines(t, refunds)
+        if released and detail.card is not None:
+            text.append(
+                t.gettext(
+                    "Your card {card} was not charged: the payment is released.",
+                    card=f"{detail.card.brand} •••• {detail.card.last4}",
+                )
+            )
+        if not refunds and not released:
+            text.append(t.gettext("Nothing had been paid for it."))
+        if credit_note is not None:
+            text += [
+                "",
+                t.gettext(
+                    "Credit note {number} is attached and kept in your outbox folder.",
+                    number=credit_note.note.number,
+                ),
+            ]
+        return text
+
+    notify_order_member(
         db,
-        to=recipient_for(db, member.id),
-        member_id=member.id,
-        subject=subject(t),
-        body=letter(member, t, lines(t)),
+        order,
+        lambda t: t.gettext("Your order {number} is cancelled", number=order.number),
+        lines,
+        attachments=[credit_note.attachment] if credit_note is not None else [],
+    )
+
+
+def notify_shipped(db: Database, order: Order, tracking: str) -> None:
+    """Tell the member their parcel left, with its tracking number and where it goes."""
+
+    def lines(t: Translator) -> list[str]:
+        text = [
+            t.gettext("Your order {number} has been shipped.", number=order.number),
+            t.gettext("Tracking number: {tracking}", tracking=tracking),
+        ]
+        if order.delivery_address:
+            text += ["", t.gettext("It goes to:"), *("  " + ln for ln in order.delivery_address)]
+        return text
+
+    notify_order_member(
+        db,
+        order,
+        lambda t: t.gettext("Your order {number} has been shipped", number=order.number),
+        lines,
+    )
+
+
+def notify_return_accepted(
+    db: Database,
+    order: Order,
+    *,
+    titles: Sequence[str],
+    refunds: Sequence[PaymentPart],
+    credit_note: IssuedCreditNote | None,
+) -> None:
+    """Tell the member their returned parcel was received and refunded."""
+
+    def lines(t: Translator) -> list[str]:
+        text = [
+            t.gettext(
+                "We received the products you returned from order {number}:", number=order.number
+            ),
+            *("- " + title for title in titles),
+            "",
+            t.gettext("Refunded to the sources it was paid from:"),
+            *refund_lines(t, refunds),
+        ]
+        if credit_note is not None:
+            text += [
+                "",
+                t.gettext(
+                    "Credit note {number} is attached and kept in your outbox folder.",
+                    number=credit_note.note.number,
+                ),
+            ]
+        return text
+
+    notify_order_member(
+        db,
+        order,
+        lambda t: t.gettext("Your return for order {number} is refunded", number=order.number),
+        lines,
+        attachments=[credit_note.attachment] if credit_note is not None else [],
     )

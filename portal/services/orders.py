@@ -1,4 +1,4 @@
-"""Orders ("Mes dernières commandes"): history, detail, validation, shipping, cancellation.
+"""Orders ("Mes dernières commandes") as people see them: history, detail, how they were paid.
 
 Life of an order::
 
@@ -7,10 +7,10 @@ Life of an order::
     preparing --(every e-card / e-ticket issued)--> available
     awaiting_payment|validated|preparing --(cancel)--> refunded (or cancelled if nothing was paid)
 
-At validation the invoice is numbered (gapless, per year), written as a PDF to the
-member's SFTP outbox and attached to the confirmation email, all in the validating
-transaction. Digital lines wait "being prepared" until the e-card service issues them
-(``mark_lines_available``); postal lines are dispatched on ``dispatch.dispatch_date``.
+Where each step lives: placing an order in ``services.checkout``; the provider's card
+confirmation in ``services.payment_confirmation``; validation (invoice, confirmation
+email), shipping and issued lines in ``services.fulfilment``; cancelling and refunding in
+``services.cancellation``; the emails about an order in ``services.order_emails``.
 
 A member sees only their orders; a manager only their organization's; an admin all.
 An order another person may not see is reported as not existing.
@@ -19,50 +19,50 @@ An order another person may not see is reported as not existing.
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from sqlite_utils import Database
 
-from portal.config import Settings
+from portal.data import after_sales, order_search
 from portal.data import members as members_data
 from portal.data import orders as orders_data
 from portal.data import wallet as wallet_data
-from portal.data.db import transaction
+from portal.data.after_sales import CreditNote, OrderReturn
 from portal.data.members import Member
 from portal.data.orders import CardPayment, Order, OrderLine, OrderSummary
 from portal.data.wallet import LedgerEntry
-from portal.i18n import N_, get_translator
-from portal.services import audit, dispatch, notifications
-from portal.services.notifications import recipient_for
-from portal.services.wallet import KIND_LABELS, UserError
-
-log = logging.getLogger(__name__)
+from portal.i18n import N_, Translator
+from portal.services import authz
+from portal.services import text as text_rules
+from portal.services.benefits import KIND_LABELS
+from portal.services.errors import UserError
 
 __all__ = [
     "LINE_STATUS_LABELS",
+    "PAYMENT_STATUS_LABELS",
+    "SHIPPING_VAT_BP",
     "STATUS_LABELS",
+    "VAT_BP",
     "CardPayment",
+    "CreditNote",
     "Order",
     "OrderDetail",
     "OrderLine",
+    "OrderReturn",
     "OrderSummary",
+    "OrgOrdersPage",
     "PaymentPart",
-    "awaiting_confirmation",
-    "cancel_order",
+    "amount_line",
+    "cancel_block",
     "get_order",
+    "iso",
     "list_org_orders",
     "list_orders",
-    "mark_lines_available",
-    "mark_shipped",
     "order_detail",
-    "record_payment_result",
-    "retry_refunds",
-    "validate",
+    "org_orders_page",
+    "parse_time",
+    "payment_label",
+    "vat_included",
 ]
 
 STATUS_LABELS: dict[str, str] = {
@@ -83,15 +83,20 @@ LINE_STATUS_LABELS: dict[str, str] = {
     "cancelled": N_("Cancelled"),
 }
 PAYMENT_STATUS_LABELS: dict[str, str] = {
+    "pending": N_("awaiting payment on the payment page"),
     "authorized": N_("awaiting confirmation"),
+    "capturing": N_("awaiting confirmation"),
     "captured": N_("paid"),
     "failed": N_("failed"),
     "voided": N_("cancelled"),
     "refund_pending": N_("refund in progress"),
     "refunded": N_("refunded"),
 }
-CANCELLABLE = ("awaiting_payment", "validated", "preparing")
-TRACKING = re.compile(r"^[A-Za-z0-9-]{6,40}$")
+VAT_BP: dict[str, int] = {"ecard": 0, "eticket": 550, "product": 2000}
+"""VAT by offer kind: gift cards are multi-purpose vouchers (no VAT at sale), event
+tickets 5.5 %, goods 20 %."""
+SHIPPING_VAT_BP = 2000
+"""Delivery is charged with the goods' standard VAT rate."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,10 @@ class OrderDetail:
     member_login: str
     cancel_block: str | None
     """Message id saying why it cannot be cancelled (None when it can)."""
+    credit_notes: tuple[CreditNote, ...] = ()
+    """Avoirs issued for it (cancellation, returns), oldest first."""
+    returns: tuple[OrderReturn, ...] = ()
+    """Return requests, oldest first."""
 
     @property
     def number(self) -> str:
@@ -134,8 +143,6 @@ class OrderDetail:
     @property
     def vat_cents(self) -> int:
         """VAT included in the total (per line, rounded to the cent)."""
-        from portal.services.checkout import SHIPPING_VAT_BP
-
         return sum(vat_included(line.line_total_cents, line.vat_bp) for line in self.lines) + (
             vat_included(self.order.shipping_cents, SHIPPING_VAT_BP)
         )
@@ -161,19 +168,22 @@ def cancel_block(order: Order, lines: tuple[OrderLine, ...] | list[OrderLine]) -
     return None
 
 
-def _may_see(actor: Member, order: Order) -> bool:
+def may_see(actor: Member, order: Order) -> bool:
+    """Its member, a manager of its organization, or an admin."""
     if actor.role == "admin" or actor.id == order.member_id:
         return True
     return actor.role == "manager" and actor.organization_id == order.organization_id
 
 
-def _is_manager_of(actor: Member, order: Order) -> bool:
+def is_manager_of(actor: Member, order: Order) -> bool:
+    """A manager of the order's organization, or an admin."""
     if actor.role == "admin":
         return True
     return actor.role == "manager" and actor.organization_id == order.organization_id
 
 
-def _not_found() -> UserError:
+def not_found() -> UserError:
+    """The refusal for an order that does not exist or that the person may not see."""
     return UserError(N_("This order does not exist."))
 
 
@@ -181,7 +191,7 @@ def order_detail(db: Database, order_id: int) -> OrderDetail:
     """Everything about one order (no access check: callers check)."""
     order = orders_data.get_order(db, order_id)
     if order is None:
-        raise _not_found()
+        raise not_found()
     lines = tuple(orders_data.get_lines(db, order_id))
     ledger = tuple(wallet_data.order_entries(db, order_id))
     card = orders_data.get_card_payment(db, order_id)
@@ -200,6 +210,12 @@ def order_detail(db: Database, order_id: int) -> OrderDetail:
     ]
     if card is not None:
         refunded = card.amount_cents if card.status in ("refunded", "refund_pending") else 0
+        if not refunded:
+            refunded = sum(
+                r.card_refund_cents
+                for r in after_sales.order_returns(db, order_id)
+                if r.status == "accepted"
+            )
         payments.append(
             PaymentPart(
                 "card", f"{card.brand} •••• {card.last4}", card.amount_cents, refunded, card.status
@@ -215,14 +231,17 @@ def order_detail(db: Database, order_id: int) -> OrderDetail:
         member_name=member.full_name if member else "",
         member_login=member.login if member else "",
         cancel_block=cancel_block(order, lines),
+        credit_notes=tuple(after_sales.order_credit_notes(db, order_id)),
+        returns=tuple(after_sales.order_returns(db, order_id)),
     )
 
 
 def get_order(db: Database, actor: Member, order_id: int) -> OrderDetail:
     """One order, if ``actor`` may see it (its member, a manager of its organization, an admin)."""
+    actor = authz.current_actor(db, actor)
     order = orders_data.get_order(db, order_id)
-    if order is None or not _may_see(actor, order):
-        raise _not_found()
+    if order is None or not may_see(actor, order):
+        raise not_found()
     return order_detail(db, order_id)
 
 
@@ -233,29 +252,73 @@ def list_orders(
     return orders_data.list_member_orders(db, member.id, limit=limit, before_id=before_id)
 
 
-def list_org_orders(
-    db: Database, actor: Member, *, statuses: tuple[str, ...] = (), limit: int = 200
-) -> list[tuple[OrderSummary, str]]:
-    """Orders of the manager's organization (an admin: every organization), with member names."""
+@dataclass(frozen=True)
+class OrgOrdersPage:
+    """One page of an organization's orders, with the count of all that match."""
+
+    rows: tuple[tuple[OrderSummary, str], ...]
+    """Orders with their member's name, newest first."""
+    total: int
+    offset: int
+    page_size: int
+
+    @property
+    def has_next(self) -> bool:
+        """More orders after this page."""
+        return self.offset + len(self.rows) < self.total
+
+
+def _org_scope(db: Database, actor: Member) -> int | None:
+    actor = authz.current_manager(db, actor)
     if actor.role == "admin":
-        org = None
-    elif actor.role == "manager" and actor.organization_id is not None:
-        org = actor.organization_id
-    else:
-        raise PermissionError("managers only")
-    return orders_data.list_org_orders(db, org, statuses=statuses, limit=limit)
+        return None
+    if actor.role == "manager" and actor.organization_id is not None:
+        return actor.organization_id
+    raise PermissionError("managers only")
 
 
-def awaiting_confirmation(db: Database, *, older_than: float = 0.0) -> list[str]:
-    """Provider references of card payments still waiting for their confirmation."""
-    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than)
-    return [ref for _id, ref in orders_data.awaiting_payment(db, created_before=_iso(cutoff))]
+def list_org_orders(
+    db: Database,
+    actor: Member,
+    *,
+    statuses: tuple[str, ...] = (),
+    limit: int = 200,
+    offset: int = 0,
+    search: str = "",
+) -> list[tuple[OrderSummary, str]]:
+    """Orders of the manager's organization (an admin: every organization), with member names.
+
+    ``search`` matches the order number or the member's login or name.
+    """
+    org = _org_scope(db, actor)
+    term = text_rules.check_line(search, error=UserError)[:80]
+    return order_search.search_org_orders(
+        db, org, statuses=statuses, limit=limit, offset=max(0, offset), search=term
+    )
 
 
-# -- validation ------------------------------------------------------------------------------
+def org_orders_page(
+    db: Database,
+    actor: Member,
+    *,
+    statuses: tuple[str, ...] = (),
+    search: str = "",
+    offset: int = 0,
+    page_size: int = 50,
+) -> OrgOrdersPage:
+    """One page of the organization's orders matching ``statuses`` and ``search``."""
+    org = _org_scope(db, actor)
+    term = text_rules.check_line(search, error=UserError)[:80]
+    total = order_search.count_org_orders(db, org, statuses=statuses, search=term)
+    offset = max(0, min(offset, max(0, total - 1) // page_size * page_size))
+    rows = order_search.search_org_orders(
+        db, org, statuses=statuses, limit=page_size, offset=offset, search=term
+    )
+    return OrgOrdersPage(tuple(rows), total, offset, page_size)
 
 
-def _iso(moment: dt.datetime) -> str:
+def iso(moment: dt.datetime) -> str:
+    """A moment as stored (UTC, ISO 8601 with microseconds and a ``Z``)."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -264,133 +327,7 @@ def parse_time(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def outbox_dir(settings: Settings, login: str) -> Path:
-    """The member's SFTP outbox folder (created on demand)."""
-    folder = settings.files_dir / login / "outbox"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def validate(
-    db: Database, order_id: int, *, settings: Settings, now: dt.datetime | None = None
-) -> None:
-    """Validate a paid order inside the caller's transaction.
-
-    Starts fulfilment (digital lines being prepared, postal lines to ship on the dispatch
-    day), numbers the invoice, writes its PDF to the member's outbox and queues the
-    confirmation email with the PDF attached. If the transaction rolls back, the same
-    invoice number is taken again and the file overwritten.
-    """
-    from portal.services import invoices
-
-    moment = now or dt.datetime.now(dt.UTC)
-    with transaction(db):
-        order = orders_data.get_order(db, order_id)
-        if order is None or order.status != "awaiting_payment":
-            return
-        year = moment.astimezone(dispatch.PARIS).year
-        invoice_number = f"FAC-{year}-{orders_data.next_invoice_number(db, year):06d}"
-        dispatch_on = dispatch.dispatch_date(moment).isoformat() if order.has_postal else None
-        status = "preparing" if order.has_digital else "validated"
-        if not orders_data.change_status(
-            db,
-            order_id,
-            status,
-            expected=("awaiting_payment",),
-            validated_at=_iso(moment),
-            dispatch_on=dispatch_on,
-            invoice_number=invoice_number,
-        ):
-            return
-        orders_data.change_line_status(
-            db, order_id, "preparing", expected=("pending",), fulfilment="digital"
-        )
-        orders_data.change_line_status(
-            db, order_id, "to_ship", expected=("pending",), fulfilment="postal"
-        )
-        detail = order_detail(db, order_id)
-        member = members_data.get_member(db, order.member_id)
-        assert member is not None
-        t = get_translator(member.language)
-        pdf = invoices.render_invoice(detail, member, t)
-        filename = f"{invoice_number}.pdf"
-        (outbox_dir(settings, member.login) / filename).write_bytes(pdf)
-        orders_data.set_invoice_file(db, order_id, f"outbox/{filename}")
-        notifications.enqueue(
-            db,
-            to=recipient_for(db, member.id),
-            member_id=member.id,
-            subject=t.gettext("Your order {number} is confirmed", number=detail.number),
-            body=_confirmation_body(detail, member, t),
-            attachments=[(filename, "application/pdf", pdf)],
-        )
-
-
-def _confirmation_body(detail: OrderDetail, member: Member, t: Any) -> str:
-    order = detail.order
-    lines = [t.gettext("Your order {number} is confirmed.", number=detail.number), ""]
-    for line in detail.lines:
-        lines.append(
-            "- " + amount_line(f"{line.quantity} × {line.title}", line.line_total_cents, t)
-        )
-    if order.shipping_cents:
-        lines.append("- " + amount_line(t.gettext("Delivery"), order.shipping_cents, t))
-    lines += ["", t.gettext("Total: {amount}", amount=t.money(order.total_cents))]
-    for part in detail.payments:
-        lines.append("  " + amount_line(payment_label(part, t), part.amount_cents, t))
-    lines.append("")
-    if order.dispatch_on:
-        lines.append(
-            t.gettext(
-                "Your parcel will be dispatched on {date}.",
-                date=t.date(dt.date.fromisoformat(order.dispatch_on), "full"),
-            )
-        )
-    if order.has_digital:
-        lines.append(
-            t.gettext(
-                "Your e-cards and e-tickets are being prepared; you will find "
-                "them in the member space."
-            )
-        )
-    lines += ["", t.gettext("Your invoice is attached and kept in your outbox folder.")]
-    return _letter(member, t, lines)
-
-
-def _letter(member: Member, t: Any, lines: list[str]) -> str:
-    """An order email's body: the greeting, ``lines``, and the CSE's signature."""
-    return "\n".join(
-        [
-            t.gettext("Hello {name},", name=member.first_name),
-            "",
-            *lines,
-            "",
-            t.gettext("The {organization} team", organization=member.organization_name),
-        ]
-    )
-
-
-def _notify_order_member(
-    db: Database,
-    order: Order,
-    subject: Callable[[Any], str],
-    lines: Callable[[Any], list[str]],
-) -> None:
-    """Queue a notice about ``order`` to its member, in their language, at their address."""
-    member = members_data.get_member(db, order.member_id)
-    if member is None:
-        return
-    t = get_translator(member.language)
-    notifications.enqueue(
-        db,
-        to=recipient_for(db, member.id),
-        member_id=member.id,
-        subject=subject(t),
-        body=_letter(member, t, lines(t)),
-    )
-
-
-def payment_label(part: PaymentPart, t: Any) -> str:
+def payment_label(part: PaymentPart, t: Translator) -> str:
     """How a payment part is named to a person: its allocation's name (with its kind when
     the name does not say it), or the card's brand and last digits."""
     if part.source == "card":
@@ -401,272 +338,6 @@ def payment_label(part: PaymentPart, t: Any) -> str:
     return f"{part.label} ({kind.casefold()})"
 
 
-def amount_line(label: str, cents: int, t: Any) -> str:
+def amount_line(label: str, cents: int, t: Translator) -> str:
     """``label: amount`` with the language's punctuation (a space before the colon in French)."""
     return t.gettext("{label}: {amount}", label=label, amount=t.money(cents))
-
-
-def record_payment_result(
-    db: Database,
-    provider_ref: str,
-    succeeded: bool,
-    *,
-    settings: Settings,
-    now: dt.datetime | None = None,
-) -> OrderDetail | None:
-    """Record the provider's confirmation of a card payment (asynchronous, idempotent).
-
-    Success validates the order. Failure cancels it and re-credits the benefits it used.
-    A confirmation for an order no longer awaiting payment changes nothing.
-    """
-    moment = now or dt.datetime.now(dt.UTC)
-    with transaction(db):
-        payment = orders_data.get_card_payment_by_ref(db, provider_ref)
-        if payment is None:
-            log.warning("confirmation for an unknown payment reference")
-            return None
-        order = orders_data.get_order(db, payment.order_id)
-        assert order is not None
-        if order.status != "awaiting_payment" or payment.status != "authorized":
-            return order_detail(db, order.id)
-        if succeeded:
-            orders_data.change_payment_status(
-                db, payment.id, "captured", expected=("authorized",), confirmed_at=_iso(moment)
-            )
-            validate(db, order.id, settings=settings, now=moment)
-        else:
-            orders_data.change_payment_status(
-                db, payment.id, "failed", expected=("authorized",), confirmed_at=_iso(moment)
-            )
-            _cancel_in_transaction(db, order, actor_id=None, reason="payment failed", now=moment)
-            audit.record(
-                db,
-                "order.payment_failed",
-                organization_id=order.organization_id,
-                target=f"order:{order.id}",
-            )
-    return order_detail(db, payment.order_id)
-
-
-# -- fulfilment ------------------------------------------------------------------------------
-
-
-def mark_shipped(
-    db: Database,
-    actor: Member,
-    order_id: int,
-    tracking_number: str,
-    *,
-    now: dt.datetime | None = None,
-) -> OrderDetail:
-    """A manager ships an order's postal lines with a tracking number (audited, emailed)."""
-    order = orders_data.get_order(db, order_id)
-    if order is None or not _is_manager_of(actor, order):
-        raise _not_found()
-    tracking = tracking_number.strip().upper()
-    if not TRACKING.match(tracking):
-        raise UserError(N_("A tracking number has 6 to 40 letters, digits or dashes."))
-    moment = now or dt.datetime.now(dt.UTC)
-    with transaction(db):
-        order = orders_data.get_order(db, order_id)
-        assert order is not None
-        if not order.has_postal:
-            raise UserError(N_("This order has nothing to ship."))
-        if order.status not in ("validated", "preparing"):
-            raise UserError(N_("Only a validated order that is not yet shipped can be shipped."))
-        orders_data.change_line_status(
-            db, order_id, "shipped", expected=("to_ship",), fulfilment="postal"
-        )
-        if not orders_data.change_status(
-            db,
-            order_id,
-            "shipped",
-            expected=("validated", "preparing"),
-            shipped_at=_iso(moment),
-            tracking_number=tracking,
-        ):
-            raise UserError(N_("Only a validated order that is not yet shipped can be shipped."))
-        audit.record(
-            db,
-            "order.shipped",
-            actor_id=actor.id,
-            organization_id=order.organization_id,
-            target=f"order:{order_id}",
-            tracking_number=tracking,
-        )
-        _notify_order_member(
-            db,
-            order,
-            lambda t: t.gettext("Your order {number} has been shipped", number=order.number),
-            lambda t: [
-                t.gettext("Your order {number} has been shipped.", number=order.number),
-                t.gettext("Tracking number: {tracking}", tracking=tracking),
-            ],
-        )
-    return order_detail(db, order_id)
-
-
-def mark_lines_available(
-    db: Database, order_id: int, line_ids: list[int] | None = None
-) -> OrderDetail:
-    """Digital lines were issued (called by the e-card service); the order may become available."""
-    with transaction(db):
-        order = orders_data.get_order(db, order_id)
-        if order is None:
-            raise _not_found()
-        orders_data.change_line_status(
-            db,
-            order_id,
-            "available",
-            expected=("preparing",),
-            fulfilment="digital",
-            line_ids=line_ids,
-        )
-        lines = orders_data.get_lines(db, order_id)
-        if order.status == "preparing" and all(
-            ln.status in ("available", "cancelled") for ln in lines if ln.fulfilment == "digital"
-        ):
-            if not order.has_postal:
-                orders_data.change_status(db, order_id, "available", expected=("preparing",))
-            else:
-                orders_data.change_status(db, order_id, "validated", expected=("preparing",))
-    return order_detail(db, order_id)
-
-
-# -- cancellation ----------------------------------------------------------------------------
-
-
-def _cancel_in_transaction(
-    db: Database, order: Order, *, actor_id: int | None, reason: str, now: dt.datetime
-) -> str:
-    """Cancel, re-credit benefits; returns the new status. The card is handled by the caller."""
-    refunded_any = False
-    net: dict[int, list[int]] = {}
-    for entry in wallet_data.order_entries(db, order.id):
-        cents_items = net.setdefault(entry.allocation_id, [0, 0])
-        cents_items[0] -= entry.amount_cents
-        cents_items[1] += entry.item_count
-    for allocation_id, (cents, items) in net.items():
-        if cents > 0:
-            wallet_data.credit(
-                db,
-                allocation_id=allocation_id,
-                member_id=order.member_id,
-                amount_cents=cents,
-                entry="refund",
-                order_id=order.id,
-                item_count=-items,
-                actor_id=actor_id,
-            )
-            refunded_any = True
-    payment = orders_data.get_card_payment(db, order.id)
-    if payment is not None and payment.status == "captured":
-        refunded_any = True
-    status = "refunded" if refunded_any else "cancelled"
-    if not orders_data.change_status(
-        db,
-        order.id,
-        status,
-        expected=CANCELLABLE,
-        cancelled_at=_iso(now),
-        cancelled_by=actor_id,
-        cancel_reason=reason[:200] or None,
-        refunded_at=_iso(now) if refunded_any else None,
-    ):
-        raise UserError(N_("This order changed meanwhile: look at it again."))
-    orders_data.change_line_status(
-        db, order.id, "cancelled", expected=("pending", "preparing", "to_ship")
-    )
-    return status
-
-
-def cancel_order(
-    db: Database,
-    actor: Member,
-    order_id: int,
-    *,
-    provider: Any,
-    reason: str = "",
-    now: dt.datetime | None = None,
-) -> OrderDetail:
-    """Cancel an order not yet shipped or issued, refunding each source it was paid from.
-
-    Allocations are re-credited through the ledger; a confirmed card payment is refunded
-    through the provider, an unconfirmed one released. The member cancels their own
-    orders; a manager their organization's (audited).
-
-    Raises:
-        UserError: not found, or not cancellable (the message says why).
-    """
-    order = orders_data.get_order(db, order_id)
-    if order is None or not (_is_manager_of(actor, order) or actor.id == order.member_id):
-        raise _not_found()
-    moment = now or dt.datetime.now(dt.UTC)
-    void_ref: str | None = None
-    refund: CardPayment | None = None
-    with transaction(db):
-        order = orders_data.get_order(db, order_id)
-        assert order is not None
-        block = cancel_block(order, orders_data.get_lines(db, order_id))
-        if block is not None:
-            raise UserError(block)
-        status = _cancel_in_transaction(db, order, actor_id=actor.id, reason=reason, now=moment)
-        payment = orders_data.get_card_payment(db, order_id)
-        if payment is not None and payment.status == "authorized":
-            orders_data.change_payment_status(db, payment.id, "voided", expected=("authorized",))
-            void_ref = payment.provider_ref
-        elif payment is not None and payment.status == "captured":
-            orders_data.change_payment_status(
-                db, payment.id, "refund_pending", expected=("captured",)
-            )
-            refund = payment
-        audit.record(
-            db,
-            "order.cancelled",
-            actor_id=actor.id,
-            organization_id=order.organization_id,
-            target=f"order:{order_id}",
-            status=status,
-            by_member=actor.id == order.member_id,
-            card_refund_cents=refund.amount_cents if refund else 0,
-        )
-        _notify_order_member(
-            db,
-            order,
-            lambda t: t.gettext("Your order {number} is cancelled", number=order.number),
-            lambda t: [
-                t.gettext("Your order {number} is cancelled.", number=order.number),
-                t.gettext("It is refunded to the sources it was paid from."),
-            ],
-        )
-    if void_ref is not None:
-        try:
-            provider.void(void_ref)
-        except Exception:
-            log.exception("voiding a card authorization failed (order %s)", order_id)
-    if refund is not None:
-        _refund_card(db, provider, refund)
-    return order_detail(db, order_id)
-
-
-def _refund_card(db: Database, provider: Any, payment: CardPayment) -> bool:
-    try:
-        refund_ref = provider.refund(payment.provider_ref, payment.amount_cents)
-    except Exception:
-        log.exception("card refund failed (order %s); it stays pending", payment.order_id)
-        return False
-    with transaction(db):
-        orders_data.change_payment_status(
-            db,
-            payment.id,
-            "refunded",
-            expected=("refund_pending",),
-            refund_ref=refund_ref,
-            refunded_at=_iso(dt.datetime.now(dt.UTC)),
-        )
-    return True
-
-
-def retry_refunds(db: Database, provider: Any) -> int:
-    """Try again the card refunds the provider did not accept; returns how many succeeded."""
-    return sum(_refund_card(db, provider, p) for p in orders_data.refunds_pending(db))

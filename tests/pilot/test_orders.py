@@ -5,8 +5,11 @@ from __future__ import annotations
 from textual.widgets import DataTable, Static
 
 from portal.data import wallet as wallet_data
-from portal.services import checkout, orders
-from portal.services.payments import CardDetails, SandboxProvider, runtime_for
+from portal.services import checkout, fulfilment, payment_confirmation
+from portal.services.payment_sandbox import SandboxProvider
+from portal.services.payments import CardDetails
+from tests import payment_support
+from tests.order_helpers import with_address
 from tests.unit.test_wallet_support import line, member
 
 
@@ -28,7 +31,9 @@ async def _open(app, pilot, screen) -> None:  # type: ignore[no-untyped-def]
 def _place(db, services, login: str, lines, *, card: bool = True, confirm: bool = True):  # type: ignore[no-untyped-def]
     """An order placed through the services, paid with the process's sandbox provider."""
     who = member(db, login)
-    provider = runtime_for(services).provider
+    if any(ln.shipping for ln in lines):  # a parcel needs a delivery address
+        with_address(db, who)
+    provider = services.payments.provider
     quote = checkout.prepare_checkout(
         db,
         who,
@@ -37,7 +42,7 @@ def _place(db, services, login: str, lines, *, card: bool = True, confirm: bool 
         if not card
         else [v.allocation_id for v in checkout.prepare_checkout(db, who, lines=lines).vouchers],
     )
-    placed = checkout.pay(
+    placed = payment_support.pay(
         db,
         who,
         quote,
@@ -49,7 +54,7 @@ def _place(db, services, login: str, lines, *, card: bool = True, confirm: bool 
     )
     detail = placed.order
     if confirm and detail.card is not None:
-        detail = orders.record_payment_result(
+        detail = payment_confirmation.record_payment_result(
             db, detail.card.provider_ref, True, settings=services.settings
         )
     return detail
@@ -111,7 +116,7 @@ async def test_member_cancels_an_order_and_is_refunded(app_for, db, services) ->
 
 async def test_a_shipped_order_says_why_it_cannot_be_cancelled(app_for, db, services) -> None:  # type: ignore[no-untyped-def]
     detail = _place(db, services, "alice", [line("Gourde isotherme", "product", "sport", 1250)])
-    orders.mark_shipped(db, member(db, "marc"), detail.order.id, "6A12345678901")
+    fulfilment.mark_shipped(db, member(db, "marc"), detail.order.id, "6A12345678901")
     app = app_for("alice")
     async with app.run_test(size=(80, 24)) as pilot:
         from portal.screens.order_detail import OrderDetailScreen
@@ -138,4 +143,4 @@ async def test_another_members_order_does_not_exist(app_for, db, services) -> No
 
 
 def test_sandbox_is_the_default_provider(services) -> None:  # type: ignore[no-untyped-def]
-    assert isinstance(runtime_for(services).provider, SandboxProvider)
+    assert isinstance(services.payments.provider, SandboxProvider)

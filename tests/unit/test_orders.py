@@ -5,17 +5,29 @@ from __future__ import annotations
 import pytest
 
 from portal.data import wallet as wallet_data
-from portal.services import audit, checkout, orders
-from portal.services.payments import CardDetails, SandboxProvider
-from portal.services.wallet import UserError
+from portal.services import (
+    audit,
+    cancellation,
+    checkout,
+    fulfilment,
+    orders,
+    payment_confirmation,
+)
+from portal.services.errors import UserError
+from portal.services.payment_sandbox import SandboxProvider
+from portal.services.payments import CardDetails
+from tests import payment_support
+from tests.order_helpers import with_address
 from tests.unit.test_wallet_support import NOW, TODAY, give, line, member, new_member
 
 CARD = CardDetails("4242424242424242", "12/30", "123")
 
 
 def _order(db, settings, sandbox, buyer, lines, *, shipping=0, confirm=True):  # type: ignore[no-untyped-def]
+    if any(ln.shipping for ln in lines):  # a parcel needs a delivery address
+        with_address(db, buyer)
     quote = checkout.prepare_checkout(db, buyer, lines=lines, shipping_cents=shipping, today=TODAY)
-    placed = checkout.pay(
+    placed = payment_support.pay(
         db,
         buyer,
         quote,
@@ -29,7 +41,7 @@ def _order(db, settings, sandbox, buyer, lines, *, shipping=0, confirm=True):  #
     assert isinstance(placed, checkout.OrderPlaced)
     detail = placed.order
     if confirm and detail.card is not None:
-        detail = orders.record_payment_result(
+        detail = payment_confirmation.record_payment_result(
             db, detail.card.provider_ref, True, settings=settings, now=NOW
         )
     return detail
@@ -39,7 +51,7 @@ def test_cancellation_refunds_every_source(db, settings) -> None:
     sandbox = SandboxProvider()
     carol = new_member(db)
     marc = member(db, "marc")
-    rule = __import__("portal.services.wallet", fromlist=["x"]).create_rule(
+    rule = __import__("portal.services.subsidies", fromlist=["x"]).create_rule(
         db, marc, label="Ciné", category="cinema", mode="percent", percent_bp=5000
     )
     subsidy = give(db, settings, carol, "subsidy", 2000, rule_id=rule.id)
@@ -54,7 +66,7 @@ def test_cancellation_refunds_every_source(db, settings) -> None:
         ("card", 440),
     ]
     assert wallet_data.subsidy_usage(db, carol.id, rule.id, 2026) == (940, 2)
-    cancelled = orders.cancel_order(db, carol, detail.order.id, provider=sandbox, now=NOW)
+    cancelled = cancellation.cancel_order(db, carol, detail.order.id, provider=sandbox, now=NOW)
     assert cancelled.order.status == "refunded"
     assert [ln.status for ln in cancelled.lines] == ["cancelled"]
     assert wallet_data.balance(db, subsidy) == 2000 and wallet_data.balance(db, culture) == 500
@@ -67,7 +79,7 @@ def test_cancellation_refunds_every_source(db, settings) -> None:
         ("card", 440),
     ]
     with pytest.raises(UserError, match="already cancelled"):
-        orders.cancel_order(db, carol, detail.order.id, provider=sandbox)
+        cancellation.cancel_order(db, carol, detail.order.id, provider=sandbox)
 
 
 def test_cancelling_before_confirmation_releases_the_card(db, settings) -> None:
@@ -77,12 +89,14 @@ def test_cancelling_before_confirmation_releases_the_card(db, settings) -> None:
         db, settings, sandbox, carol, [line("E-carte", "ecard", "groceries", 2000)], confirm=False
     )
     assert detail.order.status == "awaiting_payment"
-    cancelled = orders.cancel_order(db, carol, detail.order.id, provider=sandbox, now=NOW)
+    cancelled = cancellation.cancel_order(db, carol, detail.order.id, provider=sandbox, now=NOW)
     assert cancelled.order.status == "cancelled"
     assert cancelled.card is not None and cancelled.card.status == "voided"
     assert sandbox.status(cancelled.card.provider_ref) == "voided"
     # The provider's late confirmation changes nothing.
-    late = orders.record_payment_result(db, cancelled.card.provider_ref, True, settings=settings)
+    late = payment_confirmation.record_payment_result(
+        db, cancelled.card.provider_ref, True, settings=settings
+    )
     assert late is not None and late.order.status == "cancelled"
 
 
@@ -93,18 +107,18 @@ def test_shipped_or_issued_orders_cannot_be_cancelled_and_say_why(db, settings) 
         db, settings, sandbox, alice, [line("Gourde", "product", "sport", 1250)], shipping=490
     )
     assert parcel.order.status == "validated" and parcel.cancellable
-    shipped = orders.mark_shipped(db, marc, parcel.order.id, "6a12345678901", now=NOW)
+    shipped = fulfilment.mark_shipped(db, marc, parcel.order.id, "6a12345678901", now=NOW)
     assert shipped.order.status == "shipped" and shipped.order.tracking_number == "6A12345678901"
     assert not shipped.cancellable and "shipped" in (shipped.cancel_block or "")
     with pytest.raises(UserError, match="shipped"):
-        orders.cancel_order(db, alice, parcel.order.id, provider=sandbox)
+        cancellation.cancel_order(db, alice, parcel.order.id, provider=sandbox)
 
     ecard = _order(db, settings, sandbox, alice, [line("E-carte", "ecard", "groceries", 2000)])
     assert ecard.order.status == "preparing"
-    issued = orders.mark_lines_available(db, ecard.order.id)
+    issued = fulfilment.mark_lines_available(db, ecard.order.id)
     assert issued.order.status == "available"
     with pytest.raises(UserError, match="issued"):
-        orders.cancel_order(db, marc, ecard.order.id, provider=sandbox)
+        cancellation.cancel_order(db, marc, ecard.order.id, provider=sandbox)
 
 
 def test_members_and_managers_see_only_what_is_theirs(db, settings) -> None:
@@ -121,11 +135,11 @@ def test_members_and_managers_see_only_what_is_theirs(db, settings) -> None:
         with pytest.raises(UserError, match="does not exist"):
             orders.get_order(db, outsider, order_id)
     with pytest.raises(UserError, match="does not exist"):
-        orders.mark_shipped(db, nina, order_id, "NINA123456")
+        fulfilment.mark_shipped(db, nina, order_id, "NINA123456")
     with pytest.raises(UserError, match="does not exist"):
-        orders.cancel_order(db, nina, order_id, provider=sandbox)
+        cancellation.cancel_order(db, nina, order_id, provider=sandbox)
     with pytest.raises(UserError, match="does not exist"):
-        orders.cancel_order(db, bob, order_id, provider=sandbox)
+        cancellation.cancel_order(db, bob, order_id, provider=sandbox)
     assert [s.id for s, _name in orders.list_org_orders(db, nina)] == []
     assert order_id in [s.id for s, _name in orders.list_org_orders(db, marc)]
     with pytest.raises(PermissionError):
@@ -138,8 +152,8 @@ def test_manager_actions_are_audited(db, settings) -> None:
     alice, marc = member(db, "alice"), member(db, "marc")
     one = _order(db, settings, sandbox, alice, [line("Gourde", "product", "sport", 1250)])
     two = _order(db, settings, sandbox, alice, [line("Bodum", "product", "home", 3490)])
-    orders.mark_shipped(db, marc, one.order.id, "TRACK-0001")
-    orders.cancel_order(db, marc, two.order.id, provider=sandbox, reason="rupture de stock")
+    fulfilment.mark_shipped(db, marc, one.order.id, "TRACK-0001")
+    cancellation.cancel_order(db, marc, two.order.id, provider=sandbox, reason="rupture de stock")
     actions = [
         (e.action, e.actor_id, e.target)
         for e in audit.recent(db, organization_id=marc.organization_id, limit=10)
@@ -154,7 +168,7 @@ def test_bad_tracking_numbers_change_nothing(db, settings) -> None:
     detail = _order(db, settings, sandbox, alice, [line("Gourde", "product", "sport", 1250)])
     for bad in ("", "abc", "has space 123", "x" * 41):
         with pytest.raises(UserError, match="tracking"):
-            orders.mark_shipped(db, marc, detail.order.id, bad)
+            fulfilment.mark_shipped(db, marc, detail.order.id, bad)
     assert orders.get_order(db, alice, detail.order.id).order.status == "validated"
 
 

@@ -1,8 +1,11 @@
 """`portal renew YEAR`: the yearly renewal of allocations, for cron or an operator.
 
-Lapses what is left of ended allocations, then credits YEAR's amounts of every program of
-YEAR - 1 that its organization continues. Running it twice changes nothing. Plugged into
-the ``portal`` command by ``add_renew_command(sub)`` in ``portal/cli.py``.
+Lapses what is left of ended allocations, then creates YEAR's program, under YEAR's name,
+for every program of YEAR - 1 that its organization continues, and credits its members.
+Running it twice changes nothing. Gift vouchers that would become liable to social
+contributions (the URSSAF rule, against each member's year) are listed and the renewal
+refused unless ``--acknowledge-urssaf`` is given. Plugged into the ``portal`` command by
+``add_renew_command(sub)`` in ``portal/cli.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ def cmd_renew(settings: Settings, args: argparse.Namespace) -> int:
     """Renew the allocations of ``args.year`` (all organizations, or ``--organization``)."""
     from portal.data import members as members_data
     from portal.data.db import connect, migrate
-    from portal.services import allocations
+    from portal.services import renewal
     from portal.services.runtime import init_database
 
     init_database(settings, with_demo=False)
@@ -32,7 +35,26 @@ def cmd_renew(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"No organization named {args.organization!r}.")
                 return 1
             organization_id = found[0].id
-        result = allocations.renew(db, args.year, organization_id=organization_id)
+        preview = renewal.preview_renewal(
+            db, args.year, settings=settings, organization_id=organization_id
+        )
+        for warning in preview.warnings:
+            print(
+                f"URSSAF: {warning.name}: {warning.total_cents / 100:.2f} EUR of gift vouchers"
+                f" ({warning.event or 'no event'}) for a limit of"
+                f" {warning.threshold_cents / 100:.2f} EUR: {warning.liable_cents / 100:.2f}"
+                " EUR liable"
+            )
+        if preview.warnings and not args.acknowledge_urssaf:
+            print("Nothing renewed: run again with --acknowledge-urssaf to go on.")
+            return 1
+        result = renewal.renew(
+            db,
+            args.year,
+            organization_id=organization_id,
+            settings=settings,
+            acknowledge_urssaf=args.acknowledge_urssaf,
+        )
     finally:
         db.conn.close()
     print(
@@ -50,4 +72,9 @@ def add_renew_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     renew.add_argument("year", type=int, help="the year to credit (e.g. 2027)")
     renew.add_argument("--organization", help="only this organization (by name)")
+    renew.add_argument(
+        "--acknowledge-urssaf",
+        action="store_true",
+        help="renew although some gift vouchers become liable to social contributions",
+    )
     renew.set_defaults(func=cmd_renew)

@@ -4,7 +4,9 @@ the members' quotient familial that the brackets read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import json
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlite_utils import Database
@@ -14,11 +16,15 @@ __all__ = [
     "SubsidyRule",
     "get_quotient_familial",
     "get_rule",
+    "RuleVersion",
     "insert_bracket",
     "insert_rule",
+    "insert_version",
     "list_rules",
+    "list_versions",
     "rules_by_id",
     "set_quotient_familial",
+    "set_rule_active",
 ]
 
 
@@ -51,6 +57,26 @@ class SubsidyRule:
     max_count: int | None
     active: bool
     brackets: tuple[Bracket, ...] = ()
+    effective_from: dt.date | None = None
+    """Since when these terms apply (None: since the rule was created)."""
+    next_change: dt.date | None = None
+    """When newer terms, already recorded, take over (None: none planned)."""
+
+
+@dataclass(frozen=True)
+class RuleVersion:
+    """A rule's terms from a date on (an edit for the future)."""
+
+    id: int
+    rule_id: int
+    effective_from: dt.date
+    mode: str
+    percent_bp: int
+    fixed_cents: int
+    cap_per_item_cents: int | None
+    cap_per_year_cents: int | None
+    max_count: int | None
+    brackets: tuple[Bracket, ...]
 
 
 # -- profiles ---------------------------------------------------------------------------
@@ -128,7 +154,118 @@ def insert_bracket(
     return int(cur.lastrowid or 0)
 
 
-def _rules(db: Database, where: str, params: list[Any]) -> list[SubsidyRule]:
+def insert_version(
+    db: Database,
+    rule_id: int,
+    *,
+    effective_from: dt.date,
+    mode: str,
+    percent_bp: int,
+    fixed_cents: int,
+    cap_per_item_cents: int | None,
+    cap_per_year_cents: int | None,
+    max_count: int | None,
+    brackets: list[tuple[int | None, int | None, int | None]],
+    created_by: int | None,
+) -> int:
+    """Record a rule's terms from ``effective_from`` on (replacing a version of that day)."""
+    cur = db.execute(
+        "INSERT INTO subsidy_rule_versions (rule_id, effective_from, mode, percent_bp,"
+        " fixed_cents, cap_per_item_cents, cap_per_year_cents, max_count, brackets, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rule_id, effective_from) DO UPDATE"
+        " SET mode = excluded.mode, percent_bp = excluded.percent_bp,"
+        " fixed_cents = excluded.fixed_cents, cap_per_item_cents = excluded.cap_per_item_cents,"
+        " cap_per_year_cents = excluded.cap_per_year_cents, max_count = excluded.max_count,"
+        " brackets = excluded.brackets, created_by = excluded.created_by",
+        [
+            rule_id,
+            effective_from.isoformat(),
+            mode,
+            percent_bp,
+            fixed_cents,
+            cap_per_item_cents,
+            cap_per_year_cents,
+            max_count,
+            json.dumps([list(b) for b in brackets]),
+            created_by,
+        ],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def _version(row: Any) -> RuleVersion:
+    d = dict(row)
+    brackets = tuple(
+        Bracket(0, b[0], b[1], b[2])
+        for b in sorted(json.loads(d.pop("brackets")), key=lambda b: (b[0] is None, b[0] or 0))
+    )
+    d["effective_from"] = dt.date.fromisoformat(d["effective_from"])
+    return RuleVersion(**d, brackets=brackets)
+
+
+def list_versions(db: Database, rule_id: int) -> list[RuleVersion]:
+    """A rule's recorded versions, oldest first."""
+    rows = db.execute(
+        "SELECT id, rule_id, effective_from, mode, percent_bp, fixed_cents, cap_per_item_cents,"
+        " cap_per_year_cents, max_count, brackets FROM subsidy_rule_versions WHERE rule_id = ?"
+        " ORDER BY effective_from",
+        [rule_id],
+    ).fetchall()
+    return [_version(r) for r in rows]
+
+
+def set_rule_active(db: Database, rule_id: int, active: bool) -> bool:
+    """Switch a rule on or off; False when it already was."""
+    cur = db.execute(
+        "UPDATE subsidy_rules SET active = ? WHERE id = ? AND active != ?",
+        [int(active), rule_id, int(active)],
+    )
+    return cur.rowcount == 1
+
+
+def _apply_versions(rule: SubsidyRule, versions: list[RuleVersion], on: dt.date) -> SubsidyRule:
+    started = [v for v in versions if v.effective_from <= on]
+    later = [v.effective_from for v in versions if v.effective_from > on]
+    rule = replace(rule, next_change=min(later) if later else None)
+    if not started:
+        return rule
+    v = started[-1]
+    return replace(
+        rule,
+        mode=v.mode,
+        percent_bp=v.percent_bp,
+        fixed_cents=v.fixed_cents,
+        cap_per_item_cents=v.cap_per_item_cents,
+        cap_per_year_cents=v.cap_per_year_cents,
+        max_count=v.max_count,
+        brackets=v.brackets,
+        effective_from=v.effective_from,
+    )
+
+
+def _rules(
+    db: Database, where: str, params: list[Any], on: dt.date | None = None
+) -> list[SubsidyRule]:
+    """Rules with the terms in force on ``on`` (default: today's date)."""
+    rules = _base_rules(db, where, params)
+    if not rules:
+        return rules
+    ids = [r.id for r in rules]
+    marks = ",".join("?" * len(ids))
+    versions: dict[int, list[RuleVersion]] = {}
+    for row in db.execute(
+        "SELECT id, rule_id, effective_from, mode, percent_bp, fixed_cents, cap_per_item_cents,"
+        " cap_per_year_cents, max_count, brackets FROM subsidy_rule_versions"
+        f" WHERE rule_id IN ({marks}) ORDER BY rule_id, effective_from",
+        ids,
+    ).fetchall():
+        version = _version(row)
+        versions.setdefault(version.rule_id, []).append(version)
+    day = on or dt.date.today()
+    return [_apply_versions(r, versions[r.id], day) if r.id in versions else r for r in rules]
+
+
+def _base_rules(db: Database, where: str, params: list[Any]) -> list[SubsidyRule]:
     rows = db.execute(
         "SELECT id, organization_id, label, category, offer_kind, mode, percent_bp, fixed_cents,"
         " cap_per_item_cents, cap_per_year_cents, max_count, active FROM subsidy_rules"
@@ -156,20 +293,24 @@ def _rules(db: Database, where: str, params: list[Any]) -> list[SubsidyRule]:
     ]
 
 
-def get_rule(db: Database, rule_id: int) -> SubsidyRule | None:
-    """One rule with its brackets."""
-    found = _rules(db, "id = ?", [rule_id])
+def get_rule(db: Database, rule_id: int, *, on: dt.date | None = None) -> SubsidyRule | None:
+    """One rule with its brackets, its terms those in force on ``on`` (default today)."""
+    found = _rules(db, "id = ?", [rule_id], on)
     return found[0] if found else None
 
 
-def list_rules(db: Database, organization_id: int) -> list[SubsidyRule]:
-    """An organization's subsidy rules."""
-    return _rules(db, "organization_id = ?", [organization_id])
+def list_rules(
+    db: Database, organization_id: int, *, on: dt.date | None = None
+) -> list[SubsidyRule]:
+    """An organization's subsidy rules (terms in force on ``on``, default today)."""
+    return _rules(db, "organization_id = ?", [organization_id], on)
 
 
-def rules_by_id(db: Database, rule_ids: list[int]) -> dict[int, SubsidyRule]:
-    """Several rules at once."""
+def rules_by_id(
+    db: Database, rule_ids: list[int], *, on: dt.date | None = None
+) -> dict[int, SubsidyRule]:
+    """Several rules at once (terms in force on ``on``, default today)."""
     if not rule_ids:
         return {}
     marks = ",".join("?" * len(rule_ids))
-    return {r.id: r for r in _rules(db, f"id IN ({marks})", list(rule_ids))}
+    return {r.id: r for r in _rules(db, f"id IN ({marks})", list(rule_ids), on)}

@@ -36,6 +36,9 @@ class Program:
     target: str
     renews: bool
     renewed_from: int | None
+    late_joiners: str = "prorata"
+    """What a member who joins later receives: ``prorata`` (remaining months) or ``whole``."""
+    created_at: str = ""
     members: int = 0
     """How many members received it."""
 
@@ -109,12 +112,16 @@ def insert_program(
     renews: bool = True,
     renewed_from: int | None = None,
     created_by: int | None = None,
+    late_joiners: str = "prorata",
+    created_at: str | None = None,
 ) -> int:
-    """Insert a program and return its id."""
+    """Insert a program and return its id (``created_at``: the services' clock, ISO UTC)."""
     cur = db.execute(
         "INSERT INTO allocation_programs (organization_id, kind, label, amount_cents, year,"
         " valid_from, valid_until, rule_id, categories, event, target, renews, renewed_from,"
-        " created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_by, late_joiners, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')))",
         [
             organization_id,
             kind,
@@ -130,6 +137,8 @@ def insert_program(
             int(renews),
             renewed_from,
             created_by,
+            late_joiners,
+            created_at,
         ],
     )
     return int(cur.lastrowid or 0)
@@ -138,6 +147,7 @@ def insert_program(
 _PROGRAM_SELECT = """
     SELECT p.id, p.organization_id, p.kind, p.label, p.amount_cents, p.year, p.valid_from,
            p.valid_until, p.rule_id, p.categories, p.event, p.target, p.renews, p.renewed_from,
+           p.late_joiners, p.created_at,
            (SELECT COUNT(*) FROM allocations a WHERE a.program_id = p.id) AS members
     FROM allocation_programs p
 """

@@ -114,7 +114,8 @@ def _summary(
 def _summaries(
     db: Database, allocations: list[Allocation], member_id: int, today: dt.date
 ) -> list[BenefitSummary]:
-    rules = subsidies_data.rules_by_id(db, sorted({a.rule_id for a in allocations if a.rule_id}))
+    rule_ids = sorted({a.rule_id for a in allocations if a.rule_id})
+    rules = subsidies_data.rules_by_id(db, rule_ids, on=today)  # the terms in force today
     qf = subsidies_data.get_quotient_familial(db, member_id)
     return [_summary(a, rules.get(a.rule_id or 0), qf, today) for a in allocations]
 

@@ -9,7 +9,9 @@ rounded down.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
@@ -17,18 +19,24 @@ from portal.data import subsidies as subsidies_data
 from portal.data import wallet as wallet_data
 from portal.data.db import transaction
 from portal.data.members import Member
-from portal.data.subsidies import Bracket, SubsidyRule
+from portal.data.subsidies import Bracket, RuleVersion, SubsidyRule
 from portal.i18n import N_, Translator
-from portal.services import audit
+from portal.services import audit, clock
 from portal.services.authz import managed_organization, require_manager
 from portal.services.errors import UserError
 
 __all__ = [
     "Bracket",
+    "GridRow",
+    "RuleVersion",
     "SubsidyRule",
     "create_rule",
     "describe_rule",
+    "edit_rule",
+    "grid",
     "list_rules",
+    "rule_versions",
+    "set_rule_active",
     "rule_matches",
     "rule_terms",
     "set_quotient_familial",
@@ -175,15 +183,7 @@ def create_rule(
     label, category = label.strip(), category.strip()
     if not label or not category:
         raise UserError(N_("Give the rule a name and an offer category."))
-    if mode not in ("percent", "fixed"):
-        raise UserError(N_("Choose a percentage or a fixed amount."))
-    if mode == "percent" and not 0 < percent_bp <= 10_000:
-        raise UserError(N_("The percentage must be between 0 and 100."))
-    if mode == "fixed" and fixed_cents <= 0:
-        raise UserError(N_("The fixed amount must be positive."))
-    for value in (cap_per_item_cents, cap_per_year_cents, max_count):
-        if value is not None and value <= 0:
-            raise UserError(N_("Caps and counts must be positive."))
+    _check_terms(mode, percent_bp, fixed_cents, (cap_per_item_cents, cap_per_year_cents, max_count))
     with transaction(db):
         rule_id = subsidies_data.insert_rule(
             db,
@@ -216,8 +216,160 @@ def create_rule(
     return rule
 
 
+def _check_terms(
+    mode: str, percent_bp: int, fixed_cents: int, limits: tuple[int | None, ...]
+) -> None:
+    if mode not in ("percent", "fixed"):
+        raise UserError(N_("Choose a percentage or a fixed amount."))
+    if mode == "percent" and not 0 < percent_bp <= 10_000:
+        raise UserError(N_("The percentage must be between 0 and 100."))
+    if mode == "fixed" and fixed_cents <= 0:
+        raise UserError(N_("The fixed amount must be positive."))
+    for value in limits:
+        if value is not None and value <= 0:
+            raise UserError(N_("Caps and counts must be positive."))
+
+
 def list_rules(
-    db: Database, actor: Member, organization_id: int | None = None
+    db: Database,
+    actor: Member,
+    organization_id: int | None = None,
+    *,
+    on: dt.date | None = None,
 ) -> list[SubsidyRule]:
-    """An organization's subsidy rules (its managers, or an admin)."""
-    return subsidies_data.list_rules(db, managed_organization(db, actor, organization_id))
+    """An organization's subsidy rules (its managers, or an admin), with the terms in
+    force on ``on`` (default today)."""
+    org = managed_organization(db, actor, organization_id)
+    return subsidies_data.list_rules(db, org, on=on or clock.today_paris())
+
+
+def _managed_rule(db: Database, actor: Member, rule_id: int) -> SubsidyRule:
+    rule = subsidies_data.get_rule(db, rule_id, on=clock.today_paris())
+    if rule is None:
+        raise UserError(N_("This subsidy rule does not exist."))
+    require_manager(db, actor, rule.organization_id)
+    return rule
+
+
+def edit_rule(
+    db: Database,
+    actor: Member,
+    rule_id: int,
+    *,
+    effective_from: dt.date,
+    mode: str,
+    percent_bp: int = 0,
+    fixed_cents: int = 0,
+    cap_per_item_cents: int | None = None,
+    cap_per_year_cents: int | None = None,
+    max_count: int | None = None,
+    brackets: Iterable[tuple[int | None, int | None, int | None]] = (),
+) -> SubsidyRule:
+    """New terms for a rule from ``effective_from`` (today or later) on.
+
+    What members consumed before keeps its terms: the ledger holds what each checkout
+    took, and a checkout before that day still reads the terms then in force. Returns
+    the rule with the terms in force on ``effective_from``.
+
+    Raises:
+        UserError: a date in the past, or bad terms (nothing is written).
+    """
+    rule = _managed_rule(db, actor, rule_id)
+    if effective_from < clock.today_paris():
+        raise UserError(N_("New terms apply from today or a later day, never a past one."))
+    _check_terms(mode, percent_bp, fixed_cents, (cap_per_item_cents, cap_per_year_cents, max_count))
+    graded = sorted(brackets, key=lambda b: (b[0] is None, b[0] or 0))
+    with transaction(db):
+        subsidies_data.insert_version(
+            db,
+            rule.id,
+            effective_from=effective_from,
+            mode=mode,
+            percent_bp=percent_bp,
+            fixed_cents=fixed_cents,
+            cap_per_item_cents=cap_per_item_cents,
+            cap_per_year_cents=cap_per_year_cents,
+            max_count=max_count,
+            brackets=graded,
+            created_by=actor.id,
+        )
+        audit.record(
+            db,
+            "wallet.rule_edited",
+            actor_id=actor.id,
+            organization_id=rule.organization_id,
+            target=f"rule:{rule.id}",
+            effective_from=effective_from.isoformat(),
+            mode=mode,
+        )
+    edited = subsidies_data.get_rule(db, rule.id, on=effective_from)
+    assert edited is not None
+    return edited
+
+
+def set_rule_active(db: Database, actor: Member, rule_id: int, active: bool) -> SubsidyRule:
+    """Switch a rule off (its subsidies no longer apply at checkout) or on again."""
+    rule = _managed_rule(db, actor, rule_id)
+    with transaction(db):
+        if subsidies_data.set_rule_active(db, rule.id, active):
+            audit.record(
+                db,
+                "wallet.rule_switched",
+                actor_id=actor.id,
+                organization_id=rule.organization_id,
+                target=f"rule:{rule.id}",
+                active=active,
+            )
+    updated = subsidies_data.get_rule(db, rule.id, on=clock.today_paris())
+    assert updated is not None
+    return updated
+
+
+def rule_versions(db: Database, actor: Member, rule_id: int) -> list[RuleVersion]:
+    """The terms a rule was given from later dates on, oldest first."""
+    return subsidies_data.list_versions(db, _managed_rule(db, actor, rule_id).id)
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """One row of a rule's quotient-familial grid."""
+
+    qf_min: int | None
+    """Lower bound, exclusive of the previous bracket (None: from 0)."""
+    qf_max: int | None
+    """Inclusive upper bound (None: no upper bound)."""
+    percent_bp: int | None
+    fixed_cents: int | None
+
+
+def grid(rule: SubsidyRule) -> list[GridRow]:
+    """A rule's quotient-familial grid as table rows, the open-ended top bracket last
+    (the rule's own terms above every bound). Empty for an ungraded rule."""
+    if not rule.brackets:
+        return []
+    rows: list[GridRow] = []
+    low: int | None = None
+    for b in rule.brackets:
+        percent = (
+            (b.percent_bp if b.percent_bp is not None else rule.percent_bp)
+            if rule.mode == "percent"
+            else None
+        )
+        fixed = (
+            (b.fixed_cents if b.fixed_cents is not None else rule.fixed_cents)
+            if rule.mode == "fixed"
+            else None
+        )
+        rows.append(GridRow(low, b.qf_max, percent, fixed))
+        if b.qf_max is None:
+            return rows
+        low = b.qf_max + 1
+    rows.append(
+        GridRow(
+            low,
+            None,
+            rule.percent_bp if rule.mode == "percent" else None,
+            rule.fixed_cents if rule.mode == "fixed" else None,
+        )
+    )
+    return rows

@@ -10,7 +10,7 @@ import pytest
 from portal.data import wallet as wallet_data
 from portal.data.db import transaction
 from portal.data.subsidies import Bracket, SubsidyRule
-from portal.services import allocations, audit, benefits, clock, spending, subsidies
+from portal.services import allocations, audit, benefits, clock, renewal, spending, subsidies
 from portal.services.allocations import AllocationRequest
 from portal.services.errors import UserError
 from portal.services.spending import plan_benefits
@@ -334,41 +334,44 @@ def test_renewal_credits_next_year_once_for_continuing_programs(db, settings) ->
     marc = member(db, "marc")
     carol = new_member(db)
     dan = new_member(db, "dan")
-    allocations.allocate(
-        db,
-        marc,
-        AllocationRequest("gift", "Cadeau", 5000, 2025, (carol.id, dan.id)),
-        settings=settings,
-    )
-    allocations.allocate(
-        db,
-        marc,
-        AllocationRequest("culture", "Ponctuel", 1000, 2025, (carol.id,), renews=False),
-        settings=settings,
-    )
+    with clock.use(clock.FrozenClock(dt.datetime(2025, 6, 15, 8, tzinfo=dt.UTC))):
+        allocations.allocate(
+            db,
+            marc,
+            AllocationRequest("gift", "Cadeau", 5000, 2025, (carol.id, dan.id)),
+            settings=settings,
+        )
+        allocations.allocate(
+            db,
+            marc,
+            AllocationRequest("culture", "Ponctuel", 1000, 2025, (carol.id,), renews=False),
+            settings=settings,
+        )
     from portal.data import members as members_data
 
     members_data.set_status(db, dan.id, "deactivated")
-    result = allocations.renew(db, 2026, today=dt.date(2026, 1, 1))
+    result = renewal.renew(db, 2026, today=dt.date(2026, 1, 1))
     assert result.programs >= 1
     carol_2026 = [a for a in wallet_data.member_allocations(db, carol.id) if a.year == 2026]
-    assert [(a.label, a.balance_cents) for a in carol_2026] == [("Cadeau", 5000)]
+    # the name says its year; the renewal's says the next one
+    assert [(a.label, a.balance_cents) for a in carol_2026] == [("Cadeau 2026", 5000)]
     assert [a for a in wallet_data.member_allocations(db, dan.id) if a.year == 2026] == []
-    again = allocations.renew(db, 2026, today=dt.date(2026, 1, 1))
+    again = renewal.renew(db, 2026, today=dt.date(2026, 1, 1))
     assert again.programs == 0 and again.allocations == 0
 
 
 def test_a_manager_renews_only_their_organization(db, settings) -> None:
     marc, nina = member(db, "marc"), member(db, "nina")
-    allocations.allocate(
-        db, nina, AllocationRequest("gift", "H", 1000, 2025, everyone=True), settings=settings
-    )
-    allocations.allocate(
-        db, marc, AllocationRequest("gift", "D", 1000, 2025, everyone=True), settings=settings
-    )
-    result = allocations.renew(db, 2026, actor=marc, today=dt.date(2026, 1, 1))
+    with clock.use(clock.FrozenClock(dt.datetime(2025, 6, 15, 8, tzinfo=dt.UTC))):
+        allocations.allocate(
+            db, nina, AllocationRequest("gift", "H", 1000, 2025, everyone=True), settings=settings
+        )
+        allocations.allocate(
+            db, marc, AllocationRequest("gift", "D", 1000, 2025, everyone=True), settings=settings
+        )
+    result = renewal.renew(db, 2026, actor=marc, today=dt.date(2026, 1, 1))
     labels = {p.label for p in wallet_data.list_programs(db, None, 2026)}
-    assert "D" in labels and "H" not in labels and result.programs == 1
+    assert "D 2026" in labels and "H 2026" not in labels and result.programs == 1
 
 
 def test_portal_renew_command_credits_the_next_year_once(settings, db, capsys) -> None:

@@ -6,6 +6,7 @@ Tests use a fresh member with no demo benefits, and a fixed moment (Monday 15 Ju
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from sqlite_utils import Database
@@ -13,7 +14,7 @@ from sqlite_utils import Database
 from portal.config import Settings
 from portal.data import members as members_data
 from portal.data.members import Member
-from portal.services import allocations
+from portal.services import allocations, clock
 from portal.services.allocations import AllocationRequest
 from portal.services.spending import CheckoutLine
 
@@ -63,7 +64,50 @@ def give(
     manager: str = "marc",
     valid_until: dt.date | None = None,
 ) -> int:
-    """Allocate a benefit to one member through the service; returns the allocation id."""
+    """Allocate a benefit to one member through the service; returns the allocation id.
+
+    Periods in the past are refused: a program of an earlier year is allocated under a
+    clock set in that year (as a manager would have done then).
+    """
+    moment = (
+        clock.use(clock.FrozenClock(dt.datetime(year, 6, 15, 8, 0, tzinfo=dt.UTC)))
+        if year < clock.today_paris().year
+        else contextlib.nullcontext()
+    )
+    with moment:
+        _allocate(
+            db,
+            settings,
+            target,
+            kind,
+            amount_cents,
+            year,
+            rule_id,
+            categories,
+            event,
+            label,
+            manager,
+            valid_until,
+        )
+    from portal.data import wallet as wallet_data
+
+    return max(a.id for a in wallet_data.member_allocations(db, target.id))
+
+
+def _allocate(  # type: ignore[no-untyped-def]
+    db,
+    settings,
+    target,
+    kind,
+    amount_cents,
+    year,
+    rule_id,
+    categories,
+    event,
+    label,
+    manager,
+    valid_until,
+) -> None:
     allocations.allocate(
         db,
         member(db, manager),
@@ -80,10 +124,8 @@ def give(
         ),
         settings=settings,
         acknowledge_urssaf=True,
+        confirm_duplicate=True,
     )
-    from portal.data import wallet as wallet_data
-
-    return max(a.id for a in wallet_data.member_allocations(db, target.id))
 
 
 def line(

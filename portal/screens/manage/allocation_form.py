@@ -1,13 +1,18 @@
 """The allocation form (managers): give a subsidy or a voucher to members.
 
-A kind, a name, an amount, a year, the rule a subsidy follows or the URSSAF event a gift
-voucher is for, and the members (one, a group, or all). Before anything is written the
-manager confirms a summary, which warns when a gift voucher would take a member past the
-URSSAF exemption threshold of the year. Opened from ``allocations``.
+A kind, a name, an amount (or each member's own, from a ``login;amount`` file of the
+manager's SFTP inbox), a year, the rule a subsidy follows or the URSSAF event a gift
+voucher is for, and the members: listed ones, directory groups or everyone — groups and
+everyone are followed, so members who join later receive it too (pro rata of the months
+left, or whole). Before anything is written the manager confirms a summary: the name
+with its year, the members whose gift vouchers of the year become liable to social
+contributions and the amount liable, and a duplicate of less than a minute ago.
+Opened from ``allocations``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -16,19 +21,21 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, Input, Label, RadioSet, Select, SelectionList, Static
+from textual.widgets import Button, Input, Label, RadioSet, Select, Static
 from textual.widgets.selection_list import Selection
 
 from portal.i18n import N_, _, money
 from portal.screens.base import PortalScreen
-from portal.services import allocations, authz, subsidies
+from portal.services import allocations, authz, directory, programs, subsidies
 from portal.services.allocations import AllocationPreview, AllocationRequest
 from portal.services.benefits import KIND_LABELS
 from portal.services.clock import today_paris
 from portal.services.errors import UserError
+from portal.services.files import FileError
 from portal.services.orders import amount_line
-from portal.services.urssaf import LISTED_EVENTS
+from portal.services.urssaf import LISTED_EVENTS, REASONS
 from portal.widgets.dialogs import YesNoDialog
+from portal.widgets.selection import SelectionList
 from portal.widgets.toggles import Checkbox, RadioButton
 
 
@@ -43,10 +50,11 @@ class AllocationFormScreen(PortalScreen):
     class Ready(Message):
         """The rules and members to choose from."""
 
-        def __init__(self, rules: list[Any], members: list[Any]) -> None:
+        def __init__(self, rules: list[Any], members: list[Any], groups: list[Any]) -> None:
             super().__init__()
             self.rules = rules
             self.members = members
+            self.groups = groups
 
     class Previewed(Message):
         """The checked request, to confirm."""
@@ -103,8 +111,32 @@ class AllocationFormScreen(PortalScreen):
             yield Checkbox(
                 _("All members of the organization"), id="allocation-everyone", compact=True
             )
+            yield Checkbox(
+                _("Members who join later: pro rata of the months left (else the whole amount)"),
+                True,
+                id="allocation-prorata",
+                compact=True,
+            )
+            yield Static(
+                _(
+                    "Given to everyone or to groups, it follows them: who joins later receives"
+                    " it; who leaves keeps what was credited and receives nothing more."
+                ),
+                id="allocation-follow-note",
+                classes="hint",
+            )
+            yield Label(_("Groups (space: choose)"), id="allocation-groups-label")
+            yield SelectionList[int](id="allocation-groups", compact=True)
             yield Label(_("Members (space: choose)"), id="allocation-members-label")
             yield SelectionList[int](id="allocation-members", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label(_("Amounts file"), classes="field-label")
+                yield Input(
+                    placeholder=_("optional: login;amount lines, a file of your inbox"),
+                    id="allocation-file",
+                    max_length=120,
+                    compact=True,
+                )
             yield Button(
                 _("Allocate (Ctrl+S)"), id="allocation-submit", variant="primary", compact=True
             )
@@ -121,7 +153,8 @@ class AllocationFormScreen(PortalScreen):
         member = self.portal.member
         rules = await self.portal.call(subsidies.list_rules, member)
         members = await self.portal.call(authz.organization_members, member)
-        self.post_message(self.Ready(rules, members))
+        groups = await self.portal.call(directory.list_groups, member, member.organization_id)
+        self.post_message(self.Ready([r for r in rules if r.active], members, groups))
 
     @on(Ready)
     def _ready(self, message: Ready) -> None:
@@ -134,6 +167,13 @@ class AllocationFormScreen(PortalScreen):
             members.add_option(Selection(Content(f"{m.full_name} ({m.login})"), m.id))
         if members.option_count:
             members.highlighted = 0
+        groups = self.query_one("#allocation-groups", SelectionList)
+        for g in message.groups:
+            groups.add_option(
+                Selection(Content(_("{name} ({n} members)", name=g.name, n=g.member_count)), g.id)
+            )
+        groups.display = bool(message.groups)
+        self.query_one("#allocation-groups-label").display = bool(message.groups)
 
     @on(RadioSet.Changed, "#allocation-kind")
     def _kind_changed(self) -> None:
@@ -145,26 +185,38 @@ class AllocationFormScreen(PortalScreen):
     def _everyone_changed(self, event: Checkbox.Changed) -> None:
         self.query_one("#allocation-members").display = not event.value
         self.query_one("#allocation-members-label").display = not event.value
+        has_groups = self.query_one("#allocation-groups", SelectionList).option_count > 0
+        self.query_one("#allocation-groups").display = has_groups and not event.value
+        self.query_one("#allocation-groups-label").display = has_groups and not event.value
 
     def _kind(self) -> str:
         pressed = self.query_one("#allocation-kind", RadioSet).pressed_button
         return (pressed.id or "kind-gift").removeprefix("kind-") if pressed else "gift"
 
     def _request(self) -> AllocationRequest:
-        amount = allocations.parse_euros(self.query_one("#allocation-amount", Input).value)
+        typed = self.query_one("#allocation-amount", Input).value
+        from_file = bool(self.query_one("#allocation-file", Input).value.strip())
+        amount = 0 if from_file and not typed.strip() else allocations.parse_euros(typed)
         year_text = self.query_one("#allocation-year", Input).value.strip()
         if not year_text.isdigit():
             raise UserError(N_("The year is not valid."))
         kind = self._kind()
         rule = self.query_one("#allocation-rule", Select).value
         event = self.query_one("#allocation-event", Select).value
+        everyone = self.query_one("#allocation-everyone", Checkbox).value
         return AllocationRequest(
             kind=kind,
             label=self.query_one("#allocation-label", Input).value,
             amount_cents=amount,
             year=int(year_text),
             member_ids=tuple(self.query_one("#allocation-members", SelectionList).selected),
-            everyone=self.query_one("#allocation-everyone", Checkbox).value,
+            everyone=everyone,
+            group_ids=()
+            if everyone
+            else tuple(self.query_one("#allocation-groups", SelectionList).selected),
+            late_joiners="prorata"
+            if self.query_one("#allocation-prorata", Checkbox).value
+            else "whole",
             rule_id=rule if kind == "subsidy" and isinstance(rule, int) else None,
             event=event if kind == "gift" and isinstance(event, str) else None,
             renews=self.query_one("#allocation-renews", Checkbox).value,
@@ -185,16 +237,35 @@ class AllocationFormScreen(PortalScreen):
 
     @work(exclusive=True, group="allocation")
     async def run_preview(self, request: AllocationRequest) -> None:
-        """Check the request without writing anything."""
+        """Read the amounts file if any (a dry run, errors by line), then check the
+        request without writing anything."""
+        t = self.portal.translator()
+        name = self.query_one("#allocation-file", Input).value.strip()
         try:
+            if name:
+                checked = await self.portal.call(
+                    programs.read_amounts,
+                    self.portal.member,
+                    self.portal.services.settings,
+                    name,
+                )
+                if checked.errors:
+                    lines = [_("Nothing allocated: {n} line(s) to correct.", n=len(checked.errors))]
+                    lines += [
+                        _("Line {line}: {error}", line=n, error=t.gettext(msg, **params))
+                        for n, msg, params in checked.errors[:6]
+                    ]
+                    self.post_message(self.Said("\n".join(lines), True))
+                    return
+                request = replace(request, amounts=checked.amounts, member_ids=(), group_ids=())
             preview = await self.portal.call(
                 allocations.preview_allocation,
                 self.portal.member,
                 request,
                 settings=self.portal.services.settings,
             )
-        except UserError as error:
-            self.post_message(self.Said(error.text(self.portal.translator()), True))
+        except (UserError, FileError) as error:
+            self.post_message(self.Said(error.text(t), True))
             return
         self.post_message(self.Previewed(preview))
 
@@ -202,40 +273,51 @@ class AllocationFormScreen(PortalScreen):
     def _previewed(self, message: Previewed) -> None:
         preview = message.preview
         request = preview.request
-        lines = [
-            _(
+        t = self.portal.translator()
+        if request.amounts:
+            first = _(
+                "Allocate {label} to {n} member(s), each their amount of the file, {total} in all?",
+                label=request.label,
+                n=len(preview.member_ids),
+                total=money(preview.total_cents),
+            )
+        else:
+            first = _(
                 "Allocate {amount} of {label} to {n} member(s), {total} in all?",
                 amount=money(request.amount_cents),
                 label=request.label,
                 n=len(preview.member_ids),
                 total=money(preview.total_cents),
             )
-        ]
-        if preview.warnings:
+        lines = [first]
+        if request.target != "member":
+            lines.append(
+                _("Members who join later receive it pro rata of the months left.")
+                if request.late_joiners == "prorata"
+                else _("Members who join later receive the whole amount.")
+            )
+        if preview.duplicate_of is not None:
             lines.append(
                 _(
-                    "URSSAF warning: gift vouchers above the exemption threshold of "
-                    "{threshold} for {year}:",
-                    year=request.year,
-                    threshold=money(preview.warnings[0].threshold_cents),
+                    "You made this same allocation less than a minute ago: "
+                    "confirm to make it a second time."
                 )
             )
-            t = self.portal.translator()
-            for w in preview.warnings[:5]:
-                lines.append("  " + amount_line(w.name, w.total_cents, t))
-            if len(preview.warnings) > 5:
-                lines.append("  …")
-            lines.append(_("Above it, the vouchers bear social contributions."))
+        if preview.warnings:
+            lines += warning_lines(preview.warnings, request.year, t)
 
         def answered(answer: bool | None) -> None:
             if answer:
-                self.run_allocate(request, bool(preview.warnings))
+                self.run_allocate(request, bool(preview.warnings), preview.duplicate_of is not None)
 
         self.app.push_screen(YesNoDialog("\n".join(lines), _("Allocate")), answered)
 
     @work(exclusive=True, group="allocation")
-    async def run_allocate(self, request: AllocationRequest, acknowledge: bool) -> None:
-        """Write the allocation (the manager acknowledged any URSSAF warning)."""
+    async def run_allocate(
+        self, request: AllocationRequest, acknowledge: bool, duplicate: bool = False
+    ) -> None:
+        """Write the allocation (the manager acknowledged any URSSAF warning, and a
+        duplicate of less than a minute ago)."""
         try:
             program = await self.portal.call(
                 allocations.allocate,
@@ -243,6 +325,7 @@ class AllocationFormScreen(PortalScreen):
                 request,
                 settings=self.portal.services.settings,
                 acknowledge_urssaf=acknowledge,
+                confirm_duplicate=duplicate,
             )
         except UserError as error:
             self.post_message(self.Said(error.text(self.portal.translator()), True))
@@ -261,3 +344,30 @@ class AllocationFormScreen(PortalScreen):
         box = self.query_one("#allocation-message", Static)
         box.update(Content(text))
         box.set_class(error, "error")
+
+
+def warning_lines(warnings: Any, year: int, t: Any) -> list[str]:
+    """The URSSAF part of a confirmation: the members concerned and the amount liable."""
+    lines = [
+        _(
+            "URSSAF warning: gift vouchers above the exemption threshold of "
+            "{threshold} for {year}:",
+            year=year,
+            threshold=money(warnings[0].threshold_cents),
+        )
+    ]
+    for w in warnings[:5]:
+        reason = _(REASONS[w.reason]) if w.reason in REASONS else ""
+        lines.append(
+            "  " + amount_line(w.name, w.added_liable_cents, t) + (f" ({reason})" if reason else "")
+        )
+    if len(warnings) > 5:
+        lines.append("  …")
+    lines.append(
+        _(
+            "Liable to social contributions: {amount} in all (the whole amount, not only"
+            " the excess).",
+            amount=money(sum(w.added_liable_cents for w in warnings)),
+        )
+    )
+    return lines

@@ -1,14 +1,15 @@
 """Allocations (managers): the organization's programs, and their yearly renewal.
 
-The list shows the organization's programs (what was given, to how many members, until
-when). ``n`` opens the allocation form (``allocation_form``), ``u`` the subsidy rules
-(``rule_form``); ``r`` renews the previous year's continuing programs. Every allocation
-and rule is audited.
+The list shows the organization's programs (what was given, to whom — everyone, groups
+or listed members —, to how many members, until when). ``n`` opens the allocation form
+(``allocation_form``), ``u`` the subsidy rules (``rule_form``); ``r`` renews the
+previous year's continuing programs under next year's name, after showing the members
+whose gift vouchers would become liable (URSSAF). Every allocation and rule is audited.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,17 +18,26 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from portal.i18n import _, money
+from portal.i18n import N_, _, money
 from portal.screens.base import PortalScreen
-from portal.screens.manage.allocation_form import AllocationFormScreen
+from portal.screens.manage.allocation_form import AllocationFormScreen, warning_lines
 from portal.screens.manage.rule_form import RuleFormScreen
-from portal.services import allocations
+from portal.services import allocations, renewal
 from portal.services.allocations import Program
 from portal.services.benefits import KIND_LABELS
 from portal.services.clock import today_paris
 from portal.services.errors import UserError
+from portal.services.renewal import RenewalPreview
 from portal.widgets.dialogs import AskDialog, YesNoDialog
+from portal.widgets.format import right
 from portal.widgets.table import DataTable
+
+AUDIENCES: dict[str, str] = {
+    "all": N_("Everyone"),
+    "group": N_("Groups"),
+    "member": N_("Listed"),
+}
+"""Who a program is for (message ids)."""
 
 
 class ManageAllocationsScreen(PortalScreen):
@@ -49,6 +59,13 @@ class ManageAllocationsScreen(PortalScreen):
             self.note = note
             self.error = error
 
+    class RenewalPreviewed(Message):
+        """What a renewal would do, to confirm."""
+
+        def __init__(self, preview: RenewalPreview) -> None:
+            super().__init__()
+            self.preview = preview
+
     def __init__(self) -> None:
         super().__init__()
         self.programs: list[Program] = []
@@ -57,9 +74,7 @@ class ManageAllocationsScreen(PortalScreen):
         return _("Allocations")
 
     def compose_body(self) -> ComposeResult:
-        table: DataTable[Any] = DataTable(
-            id="programs-table", cursor_type="row", zebra_stripes=True
-        )
+        table = DataTable(id="programs-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="programs-message")
 
@@ -80,9 +95,10 @@ class ManageAllocationsScreen(PortalScreen):
         self.programs = message.programs
         table = self.query_one("#programs-table", DataTable)
         table.clear(columns=True)
-        width = max(12, self.size.width - 56)
+        width = max(12, self.size.width - 66)
         table.add_column(_("Allocation"), width=width)
         table.add_column(_("Kind"), width=16)
+        table.add_column(_("For"), width=8)
         table.add_column(_("Amount"), width=10)
         table.add_column(_("Members"), width=7)
         table.add_column(_("Until"), width=10)
@@ -91,8 +107,9 @@ class ManageAllocationsScreen(PortalScreen):
             table.add_row(
                 Content(p.label[:width]),
                 _(KIND_LABELS.get(p.kind, p.kind)),
-                money(p.amount_cents),
-                str(p.members),
+                _(AUDIENCES.get(p.target, p.target)),
+                right(money(p.amount_cents)),
+                right(str(p.members)),
                 t.date(p.valid_until, "short"),
                 key=str(p.id),
             )
@@ -115,26 +132,13 @@ class ManageAllocationsScreen(PortalScreen):
         """Ask the year, confirm, and renew the previous year's continuing programs."""
         year = today_paris().year + 1
 
-        def confirmed(target: int, answer: bool | None) -> None:
-            if answer:
-                self.run_renew(target)
-
         def asked(text: str | None) -> None:
             if text is None:
                 return
             if not text.strip().isdigit() or not 2000 <= int(text) <= 2100:
                 self.load(_("The year is not valid."), True)
                 return
-            target = int(text)
-            question = _(
-                "Credit {year}'s amounts of every program of {previous} that "
-                "continues? What is left of {previous} lapses at its end.",
-                year=target,
-                previous=target - 1,
-            )
-            self.app.push_screen(
-                YesNoDialog(question, _("Renew")), lambda answer: confirmed(target, answer)
-            )
+            self.run_renewal_preview(int(text))
 
         self.app.push_screen(
             AskDialog(_("Renew the allocations for which year?"), value=str(year), max_length=4),
@@ -142,10 +146,54 @@ class ManageAllocationsScreen(PortalScreen):
         )
 
     @work(exclusive=True, group="programs-action")
-    async def run_renew(self, year: int) -> None:
+    async def run_renewal_preview(self, year: int) -> None:
+        """Say what the renewal would credit and who would become liable (URSSAF)."""
+        try:
+            preview = await self.portal.call(
+                renewal.preview_renewal,
+                year,
+                settings=self.portal.services.settings,
+                actor=self.portal.member,
+            )
+        except UserError as error:
+            self.load(error.text(self.portal.translator()), True)
+            return
+        self.post_message(self.RenewalPreviewed(preview))
+
+    @on(RenewalPreviewed)
+    def _renewal_previewed(self, message: RenewalPreviewed) -> None:
+        preview = message.preview
+        lines = [
+            _(
+                "Create {year}'s programs, under {year}'s names, for the {n} program(s) of "
+                "{previous} that continue ({members} member allocation(s))? What is left of "
+                "{previous} lapses at its end.",
+                year=preview.year,
+                previous=preview.year - 1,
+                n=len(preview.plans),
+                members=preview.allocations,
+            )
+        ]
+        if preview.warnings:
+            lines += warning_lines(preview.warnings, preview.year, self.portal.translator())
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self.run_renew(preview.year, bool(preview.warnings))
+
+        self.app.push_screen(YesNoDialog("\n".join(lines), _("Renew")), confirmed)
+
+    @work(exclusive=True, group="programs-action")
+    async def run_renew(self, year: int, acknowledge: bool = False) -> None:
         """Renew through the service and report."""
         try:
-            result = await self.portal.call(allocations.renew, year, actor=self.portal.member)
+            result = await self.portal.call(
+                renewal.renew,
+                year,
+                actor=self.portal.member,
+                settings=self.portal.services.settings,
+                acknowledge_urssaf=acknowledge,
+            )
         except UserError as error:
             self.load(error.text(self.portal.translator()), True)
             return

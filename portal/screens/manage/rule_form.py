@@ -1,6 +1,10 @@
-"""Subsidy rules (managers): the organization's rules, and a form to add one.
+"""Subsidy rules (managers): the organization's rules, their quotient-familial grid, a
+form to add one or to give one new terms from a date, and switching one off.
 
-Opened from ``allocations`` (``u``); a new rule is audited.
+Opened from ``allocations`` (``u``). The rules table's highlighted rule shows its grid
+(brackets and rates) in a second table; ``e`` puts its terms in the form to edit them
+from a day on (today or later: what was consumed keeps its terms), ``o`` switches it off
+or on. Every change is audited.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Input, Label, RadioSet, Select, Static
 
-from portal.i18n import N_, _
+from portal.i18n import N_, _, money
 from portal.screens.base import PortalScreen
 from portal.services import allocations, subsidies
+from portal.services.clock import today_paris
 from portal.services.errors import UserError
+from portal.services.subsidies import SubsidyRule
+from portal.widgets.table import DataTable
 from portal.widgets.toggles import RadioButton
 
 
@@ -33,7 +40,15 @@ class RuleFormScreen(PortalScreen):
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Create the rule", id="rule.submit", priority=True),
+        Binding("e", "edit", "New terms", id="rule.edit"),
+        Binding("o", "switch", "On/off", id="rule.switch"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rules: list[SubsidyRule] = []
+        self.editing: SubsidyRule | None = None
+        """The rule whose new terms the form holds (None: the form creates a rule)."""
 
     class Listed(Message):
         """The organization's rules, and a note."""
@@ -52,7 +67,12 @@ class RuleFormScreen(PortalScreen):
 
         with VerticalScroll(id="rule-form", classes="wallet-page"):
             yield Static(_("Loading…"), id="rule-list")
-            yield Static(_("New rule"), classes="subheading")
+            rules = DataTable(id="rules-table", cursor_type="row")
+            yield rules
+            yield Static(_("Quotient-familial grid"), classes="subheading")
+            grid = DataTable(id="rule-grid", cursor_type="none")
+            yield grid
+            yield Static(_("New rule"), classes="subheading", id="rule-form-title")
             with Horizontal(classes="form-row"):
                 yield Label(_("Name"), classes="field-label")
                 yield Input(
@@ -87,6 +107,9 @@ class RuleFormScreen(PortalScreen):
                 yield Input(placeholder=_("none"), id="rule-cap-year", max_length=10, compact=True)
                 yield Label(_("Items per year"), classes="field-label-short")
                 yield Input(placeholder=_("none"), id="rule-max-count", max_length=4, compact=True)
+            with Horizontal(classes="form-row", id="rule-from-row"):
+                yield Label(_("From (DD/MM/YYYY)"), classes="field-label")
+                yield Input(id="rule-from", max_length=10, compact=True)
             with Horizontal(classes="form-row"):
                 yield Label(_("QF brackets"), classes="field-label")
                 yield Input(
@@ -102,6 +125,7 @@ class RuleFormScreen(PortalScreen):
 
     def on_mount(self) -> None:
         self.query_one("#rule-label", Input).focus()
+        self.query_one("#rule-from-row").display = False
         self.load()
 
     @work(exclusive=True, group="rules")
@@ -113,6 +137,25 @@ class RuleFormScreen(PortalScreen):
     @on(Listed)
     def _listed(self, message: Listed) -> None:
         t = self.portal.translator()
+        self.rules = message.rules
+        table = self.query_one("#rules-table", DataTable)
+        keep = table.cursor_row
+        table.clear(columns=True)
+        table.add_column(_("Rule"), width=24)
+        table.add_column(_("Status"), width=10)
+        table.add_column(_("Terms since"), width=11)
+        table.add_column(_("Next change"), width=11)
+        for r in self.rules:
+            table.add_row(
+                Content(r.label[:24]),
+                _("on") if r.active else _("off"),
+                t.date(r.effective_from, "short") if r.effective_from else "—",
+                t.date(r.next_change, "short") if r.next_change else "—",
+                key=str(r.id),
+            )
+        if self.rules:
+            table.move_cursor(row=min(max(keep, 0), len(self.rules) - 1))
+        self._show_grid()
         lines = [
             "• "
             + _(
@@ -128,6 +171,102 @@ class RuleFormScreen(PortalScreen):
         box = self.query_one("#rule-message", Static)
         box.update(Content(message.note))
         box.set_class(message.error, "error")
+
+    def _highlighted(self) -> SubsidyRule | None:
+        table = self.query_one("#rules-table", DataTable)
+        if not self.rules or not 0 <= table.cursor_row < len(self.rules):
+            return None
+        return self.rules[table.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#rules-table")
+    def _show_grid(self) -> None:
+        """Draw the highlighted rule's quotient-familial grid."""
+        grid = self.query_one("#rule-grid", DataTable)
+        grid.clear(columns=True)
+        rule = self._highlighted()
+        grid.add_column(_("Quotient familial"), width=22)
+        grid.add_column(
+            _("Rate") if rule is None or rule.mode == "percent" else _("Per item"), width=10
+        )
+        if rule is None:
+            return
+        rows = subsidies.grid(rule)
+        if not rows:
+            grid.add_row(
+                _("any (not graded)"), self._value(rule, rule.percent_bp, rule.fixed_cents)
+            )
+        for row in rows:
+            if row.qf_max is None:
+                span = _("from {low}", low=row.qf_min) if row.qf_min else _("any")
+            elif row.qf_min is None:
+                span = _("up to {high}", high=row.qf_max)
+            else:
+                span = _("{low} to {high}", low=row.qf_min, high=row.qf_max)
+            grid.add_row(span, self._value(rule, row.percent_bp, row.fixed_cents))
+
+    def _value(self, rule: SubsidyRule, percent_bp: int | None, fixed_cents: int | None) -> str:
+        if rule.mode == "percent":
+            return self.portal.translator().number((percent_bp or 0) / 100) + " %"
+        return money(fixed_cents or 0)
+
+    def action_edit(self) -> None:
+        """Put the highlighted rule's terms in the form, to give it new ones from a day."""
+        rule = self._highlighted()
+        if rule is None:
+            return
+        self.editing = rule
+        t = self.portal.translator()
+        self.query_one("#rule-form-title", Static).update(
+            Content(_("New terms for {label}", label=rule.label))
+        )
+        self.query_one("#rule-from-row").display = True
+        self.query_one("#rule-from", Input).value = today_paris().strftime("%d/%m/%Y")
+        self.query_one("#rule-label", Input).value = rule.label
+        self.query_one("#rule-category", Select).value = rule.category
+        self.query_one(
+            "#mode-fixed" if rule.mode == "fixed" else "#mode-percent", RadioButton
+        ).value = True
+        value = rule.percent_bp / 100 if rule.mode == "percent" else rule.fixed_cents / 100
+        self.query_one("#rule-value", Input).value = t.number(value)
+        for selector, cents in (
+            ("#rule-cap-item", rule.cap_per_item_cents),
+            ("#rule-cap-year", rule.cap_per_year_cents),
+        ):
+            self.query_one(selector, Input).value = t.number(cents / 100) if cents else ""
+        self.query_one("#rule-max-count", Input).value = str(rule.max_count or "")
+        self.query_one("#rule-brackets", Input).value = ", ".join(
+            f"{b.qf_max}:"
+            + t.number(
+                ((b.percent_bp or 0) / 100)
+                if rule.mode == "percent"
+                else (b.fixed_cents or 0) / 100
+            )
+            for b in rule.brackets
+            if b.qf_max is not None
+        )
+        self.query_one("#rule-from", Input).focus()
+
+    def action_switch(self) -> None:
+        """Switch the highlighted rule off, or on again."""
+        rule = self._highlighted()
+        if rule is not None:
+            self.run_switch(rule.id, not rule.active)
+
+    @work(exclusive=True, group="rule-create")
+    async def run_switch(self, rule_id: int, active: bool) -> None:
+        """Switch through the service (audited), then list the rules again."""
+        try:
+            rule = await self.portal.call(
+                subsidies.set_rule_active, self.portal.member, rule_id, active
+            )
+        except UserError as error:
+            self.load(error.text(self.portal.translator()), True)
+            return
+        self.load(
+            _("Rule {label} switched on.", label=rule.label)
+            if rule.active
+            else _("Rule {label} switched off: it no longer applies at checkout.", label=rule.label)
+        )
 
     @staticmethod
     def _category(code: str) -> str:
@@ -153,7 +292,7 @@ class RuleFormScreen(PortalScreen):
             count_text = self.query_one("#rule-max-count", Input).value.strip()
             if count_text and not count_text.isdigit():
                 raise UserError(N_("Caps and counts must be positive."))
-            spec = {
+            spec: dict[str, Any] = {
                 "label": self.query_one("#rule-label", Input).value,
                 "category": category if isinstance(category, str) else "",
                 "offer_kind": kind if isinstance(kind, str) else None,
@@ -167,12 +306,40 @@ class RuleFormScreen(PortalScreen):
                     self.query_one("#rule-brackets", Input).value, mode
                 ),
             }
+            if self.editing is not None:
+                spec["effective_from"] = allocations.parse_day(
+                    self.query_one("#rule-from", Input).value
+                )
         except UserError as error:
             box = self.query_one("#rule-message", Static)
             box.update(Content(error.text(self.portal.translator())))
             box.set_class(True, "error")
             return
-        self.run_create(spec)
+        if self.editing is not None:
+            self.run_edit(self.editing.id, spec)
+        else:
+            self.run_create(spec)
+
+    @work(exclusive=True, group="rule-create")
+    async def run_edit(self, rule_id: int, spec: dict[str, Any]) -> None:
+        """Record the new terms from their day on (audited), then list the rules again."""
+        terms = {k: v for k, v in spec.items() if k not in ("label", "category", "offer_kind")}
+        try:
+            rule = await self.portal.call(subsidies.edit_rule, self.portal.member, rule_id, **terms)
+        except UserError as error:
+            self.load(error.text(self.portal.translator()), True)
+            return
+        self.editing = None
+        self.query_one("#rule-from-row").display = False
+        self.query_one("#rule-form-title", Static).update(Content(_("New rule")))
+        t = self.portal.translator()
+        self.load(
+            _(
+                "New terms of {label} from {day}; what was consumed before keeps its terms.",
+                label=rule.label,
+                day=t.date(spec["effective_from"], "short"),
+            )
+        )
 
     @work(exclusive=True, group="rule-create")
     async def run_create(self, spec: dict[str, Any]) -> None:

@@ -13,30 +13,30 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from rich.console import Console
-from rich.segment import Segment
-from rich.style import Style
 from textual import events, on
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.color import Color
 from textual.driver import Driver
-from textual.filter import LineFilter, Monochrome, NoColor
+from textual.filter import Monochrome, NoColor
 from textual.worker import WorkerFailed
 
 from portal.data.members import Member
 from portal.i18n import _, get_translator, use_language
+from portal.screens.base import FramedScreen
 from portal.screens.context import OpenSection
+from portal.screens.help import HelpScreen, keys_of
 from portal.screens.home import HomeScreen
 from portal.screens.sections import find_section
 from portal.screens.too_small import TooSmallScreen, is_too_small
 from portal.screens.twofactor_setup import TwoFactorRequiredScreen
 from portal.services.errors import PortalError
 from portal.services.runtime import Services
+from portal.widgets.colours import ColorSystem, WithoutColour, color_system
+from portal.widgets.dialogs import YesNoDialog
 from portal.widgets.output_guard import ControlStripper
 
 log = logging.getLogger(__name__)
@@ -106,67 +106,9 @@ class TerminalInfo:
     no_color: bool = False
 
 
-def color_system_for(info: TerminalInfo) -> str | None:
-    """The colours the client's terminal announced, as a Rich colour system.
-
-    Truecolor when ``COLORTERM`` says so, 256 colours for a ``*-256color`` TERM, none for
-    ``dumb`` or under ``NO_COLOR``, and the 16 ANSI colours otherwise (``xterm``,
-    ``screen``, ``linux``, ``vt100`` ...): the safe choice for a terminal that did not say.
-    """
-    term = info.term.lower()
-    if info.no_color or term in ("", "dumb"):
-        return None
-    if info.colorterm.lower() in ("truecolor", "24bit"):
-        return "truecolor"
-    if term.endswith("256color") or term.endswith("256"):
-        return "256"
-    return "standard"
-
-
-_REVERSE = Style(reverse=True)
-
-
-@lru_cache(maxsize=256)
-def _luminance(red: int, green: int, blue: int) -> float:
-    """Relative luminance (WCAG) of a colour, 0 (black) to 1 (white)."""
-
-    def linear(channel: int) -> float:
-        value = channel / 255
-        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
-
-
-class WithoutColour(LineFilter):
-    """Remove every colour, keeping bold, underline and italic; highlights become reverse.
-
-    Textual's own ``Monochrome`` turns colours into greys (still colour codes) and its
-    ``NoColor`` sets them to the terminal's defaults (``39``/``49``); under ``NO_COLOR``
-    the client must get no colour code at all. Textual shows the row under the cursor,
-    the focused button, the title bar and error toasts by a background that stands out
-    from the screen's (it resolves ``text-style: reverse`` into swapped colours), so a
-    cell whose background is far in luminance from the screen's is drawn in reverse
-    video: what is highlighted in colour stays highlighted without it.
-    """
-
-    THRESHOLD = 0.1
-    """Luminance distance from the screen's background that counts as a highlight."""
-
-    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
-        base = _luminance(background.r, background.g, background.b)
-        out: list[Segment] = []
-        for text, style, control in segments:
-            if style is None or control is not None:
-                out.append(Segment(text, style, control))
-                continue
-            plain = style.without_color
-            bgcolor = style.bgcolor
-            if bgcolor is not None and not bgcolor.is_default:
-                triplet = bgcolor.get_truecolor()
-                if abs(_luminance(*triplet) - base) >= self.THRESHOLD:
-                    plain = plain + _REVERSE
-            out.append(Segment(text, plain, control))
-        return out
+def color_system_for(info: TerminalInfo) -> ColorSystem | None:
+    """The colours the client's terminal announced (see ``widgets.colours``)."""
+    return color_system(info.term, info.colorterm, no_color=info.no_color)
 
 
 @dataclass
@@ -191,6 +133,12 @@ class SessionApp(App[int]):
 
     TITLE = "Portal"
     ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # F1 works everywhere, dialogs included (a priority: no field types it); "?" is
+        # not a priority, so a "?" typed in a field stays a character.
+        Binding("f1", "help", "Help", id="app.help", key_display="F1", priority=True),
+        Binding("question_mark", "help", "Help", id="app.help_question", show=False),
+    ]
 
     def __init__(
         self,
@@ -212,6 +160,7 @@ class SessionApp(App[int]):
         super().__init__(driver_class=driver_class)
         self._window_cells: tuple[int, int] | None = None
         """The client's window size, once known."""
+
         self.services = services
         self.terminal = terminal
         """The SSH session this app draws on (None in tests, which run headless)."""
@@ -331,6 +280,17 @@ class SessionApp(App[int]):
         )
         self.notify(_("Sorry, that did not work. Please try again in a moment."), severity="error")
 
+    def action_help(self) -> None:
+        """Show the keys of the current screen (and the app's) in the help screen."""
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            screen.dismiss(None)
+            return
+        if isinstance(screen, TooSmallScreen):
+            return
+        title = screen.screen_title() if isinstance(screen, FramedScreen) else _("This window")
+        self.push_screen(HelpScreen(title, keys_of(screen, self)))
+
     def _fatal_error(self) -> None:
         self.bell()
         self._close_messages_no_wait()
@@ -357,6 +317,10 @@ class PortalApp(SessionApp):
             services, terminal=terminal, terminal_info=terminal_info, driver_class=driver_class
         )
         self.session = session
+        self._asking_logout = False
+        """The "log out during a payment?" question is on screen."""
+        self.monochrome = False
+        """The member's own preference for no colours (the terminal may impose none too)."""
 
     def describe_session(self) -> str:
         return f"session {self.session.session_id} (member {self.member.id})"
@@ -374,6 +338,7 @@ class PortalApp(SessionApp):
 
     def on_mount(self) -> None:
         self.title = _("Portal")
+        self.run_worker(self._apply_display_preference(), exit_on_error=False)
         if self.session.require_twofactor:
             # Nothing else until 2FA is on: that screen has no way back, and Home comes after.
             def enrolled(_result: object) -> None:
@@ -396,6 +361,21 @@ class PortalApp(SessionApp):
         else:
             self.push_screen(section.make_screen())
 
+    async def _apply_display_preference(self) -> None:
+        from portal.services import display
+
+        self.monochrome = await self.call(display.get_monochrome, self.member)
+        self.set_monochrome(self.monochrome)
+
+    async def set_monochrome_preference(self, monochrome: bool) -> None:
+        """Store the member's choice of no colours, and redraw at once."""
+        from portal.services import display
+
+        self.monochrome = await self.call(
+            display.set_monochrome, self.member, monochrome, ip=self.session.ip
+        )
+        self.set_monochrome(self.monochrome)
+
     async def set_language(self, language: str) -> None:
         """Store the member's language and redraw every screen in it at once."""
         from portal.services import accounts
@@ -411,8 +391,26 @@ class PortalApp(SessionApp):
         return get_translator(self.member.language)
 
     def action_logout(self) -> None:
-        """Leave: the SSH session closes and frees everything."""
-        self.exit(0)
+        """Leave: the SSH session closes and frees everything.
+
+        In the middle of a payment (a screen of the stack says so with
+        ``wants_confirm_before_logout``) ask first; Ctrl+Q again while asked leaves.
+        """
+        if self._asking_logout or not any(
+            isinstance(screen, FramedScreen) and screen.wants_confirm_before_logout()
+            for screen in self.screen_stack
+        ):
+            self.exit(0)
+            return
+        self._asking_logout = True
+
+        def answered(leave: bool | None) -> None:
+            self._asking_logout = False
+            if leave:
+                self.exit(0)
+
+        question = _("A payment is in progress. Log out anyway?")
+        self.push_screen(YesNoDialog(question, _("Log out"), destructive=True), answered)
 
 
 def make_app(

@@ -128,6 +128,12 @@ class ContactScreen(PortalScreen):
                 id="newsletter",
                 compact=True,
             )
+            yield Checkbox(
+                _("Show the portal without colours (monochrome)"),
+                value=self.portal.monochrome,
+                id="monochrome",
+                compact=True,
+            )
             with Horizontal(classes="row"):
                 yield Label(_("Language"), classes="field")
                 with RadioSet(id="language", compact=True):
@@ -223,12 +229,17 @@ class ContactScreen(PortalScreen):
     def _outcome(self, event: Outcome) -> None:
         """Draw the outcome of a call, then move the focus where the member goes next."""
         view = event.view
-        if event.text:
+        if view is None and event.action == "verify":
+            self.query_one("#code", Input).value = ""
+        field = self._field_for(event.action) if view is None and event.text else None
+        if field is not None:
+            self._say("")
+            self.show_field_error(field, event.text)
+        elif event.text:
             self._say(event.text, error=view is None)
         if view is None:
-            if event.action == "verify":
-                self.query_one("#code", Input).value = ""
             return
+        self.clear_field_error()
         self._show(view)
         details = view.details
         if event.action in ("load", "address"):
@@ -255,6 +266,20 @@ class ContactScreen(PortalScreen):
             self.query_one("#code", Input).value = ""
         if focus:
             self.query_one(focus, Input).focus()
+
+    def _field_for(self, action: str) -> Input | None:
+        """The field a refused ``action`` is about (the focus goes there with the reason)."""
+        if action == "address":
+            for name in ("#street", "#postal-code", "#city"):
+                if not self.query_one(name, Input).value.strip():
+                    return self.query_one(name, Input)
+            try:
+                contact.validate_postal_code(self.query_one("#postal-code", Input).value)
+            except ContactError:
+                return self.query_one("#postal-code", Input)
+            return self.query_one("#street", Input)  # a line too long, or a bad character
+        selector = {"send": "#new-email", "verify": "#code"}.get(action)
+        return self.query_one(selector, Input) if selector else None
 
     # -- communication email -----------------------------------------------------------
 
@@ -342,6 +367,17 @@ class ContactScreen(PortalScreen):
             else _("You will no longer receive the newsletter.")
         )
         self._call("newsletter", contact.set_newsletter, event.value, done=done)
+
+    @on(Checkbox.Changed, "#monochrome")
+    async def monochrome(self, event: Checkbox.Changed) -> None:
+        """Draw without colours (or with them again) at once, and keep it for next time."""
+        if event.value != self.portal.monochrome:
+            await self.portal.set_monochrome_preference(event.value)
+            self.notify(
+                _("The portal is now shown without colours.")
+                if event.value
+                else _("The portal is shown in colour again.")
+            )
 
     @on(RadioSet.Changed, "#language")
     async def change_language(self, event: RadioSet.Changed) -> None:

@@ -22,9 +22,12 @@ from textual.message import Message
 
 from portal.i18n import _
 from portal.ssh.input_queue import InputLimits, InputQueue
-from portal.ssh.textual_compat import SessionParser
+from portal.ssh.textual_compat import SessionParser, render_per_colour_system, share_parsed_css
 
 __all__ = ["MOUSE_OFF", "MOUSE_ON", "SSHDriver", "SessionParser", "Terminal"]
+
+# Before any session draws: each client gets the codes of its own colour system.
+render_per_colour_system()
 
 #: Mouse reporting: clicks (?1000), drags while a button is held (?1002), SGR encoding.
 MOUSE_ON = "\x1b[?1000h\x1b[?1002h\x1b[?1006h"
@@ -62,6 +65,7 @@ class SSHDriver(Driver):
         size: tuple[int, int] | None = None,
     ) -> None:
         super().__init__(app, debug=debug, mouse=mouse, size=size)
+        share_parsed_css()  # every session's app reuses the CSS rules parsed by the first
         terminal = getattr(app, "terminal", None)
         if terminal is None:
             raise RuntimeError("SSHDriver needs an app with a .terminal (the SSH session)")

@@ -31,6 +31,7 @@ from portal.services import (
     gate,
     issuing,
     payment_confirmation,
+    programs,
     reconciliation,
 )
 from portal.services.gate import GatePolicy
@@ -363,6 +364,10 @@ class PortalServer:
         lapsed = await self.services.store.run(allocations.lapse_expired)
         if lapsed:
             log.info("%d allocation(s) lapsed at the end of their period", lapsed)
+        # Programs follow their members: joiners by any path (an import...) get theirs.
+        followed = await self.services.store.run(programs.reconcile)
+        if followed:
+            log.info("%d allocation(s) credited to members who joined a program", followed)
         # Card payments against the provider's view (issue 9); it logs each mismatch.
         provider = self.services.payments.provider
         await self.services.store.run(reconciliation.reconcile, provider, settings=self.settings)

@@ -27,7 +27,7 @@ from portal.app import PortalApp, TerminalInfo, make_app
 from portal.data.members import Member
 from portal.guest.app import GuestApp, make_guest_app
 from portal.i18n import get_translator
-from portal.ssh.driver import SSHDriver, run_admitted
+from portal.ssh.driver import SSHDriver
 from portal.ssh.sftp import SFTP_VERSION, PortalSFTPServer
 
 if TYPE_CHECKING:
@@ -292,7 +292,7 @@ class PortalSession(asyncssh.SSHServerSession[str]):
         assert app is not None and self._chan is not None
         translator = get_translator(self.language)
         try:
-            await run_admitted(app, self.runtime.app_starts, size=self.size)
+            await app.run_async(mouse=True, size=self.size)
         except Exception:
             app.crashed = True
             log.exception("session of member %s failed", self.who)

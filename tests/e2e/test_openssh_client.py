@@ -70,7 +70,7 @@ async def test_openssh_password_prompt_then_home_then_ctrl_q(
             stream.feed(chunk)
 
     await asyncio.wait_for(until("Bonjour Alice !"), 20)
-    assert "Password:" in (tmp_path / "prompts.txt").read_text()
+    assert "Mot de passe / Password:" in (tmp_path / "prompts.txt").read_text()
     proc.stdin.write(b"\x11")  # ctrl+q
     await proc.stdin.drain()
     assert await asyncio.wait_for(proc.wait(), 20) == 0

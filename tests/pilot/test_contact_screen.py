@@ -102,8 +102,8 @@ async def test_a_wrong_code_says_so_and_changes_nothing(app_for, db) -> None:  #
         wrong = f"{(int(code) + 1) % 1_000_000:06d}"
         await pilot.press(*wrong, "enter")
         await settle(app, pilot)
-        assert text(app, "#message") == "Code erroné. Essais restants : 4."
-        assert "error" in app.screen.query_one("#message").classes
+        assert text(app, "#field-error") == "Code erroné. Essais restants : 4."
+        assert "error" in app.screen.query_one("#field-error").classes
         assert ALICE_ORG in text(app, "#recipient")
     assert emails.recipient_for(db, app.member.id) == ALICE_ORG
     assert contact_data.get_details(db, app.member.id).comm_email is None
@@ -118,7 +118,7 @@ async def test_an_expired_code_is_refused(app_for, db, frozen_clock: FrozenClock
         frozen_clock.advance((contact.CODE_TTL + dt.timedelta(minutes=1)).total_seconds())
         await pilot.press(*code, "enter")
         await settle(app, pilot)
-        assert text(app, "#message") == "Ce code a expiré. Demandez un nouveau code."
+        assert text(app, "#field-error") == "Ce code a expiré. Demandez un nouveau code."
     assert emails.recipient_for(db, app.member.id) == ALICE_ORG
 
 
@@ -131,7 +131,7 @@ async def test_an_invalid_postal_code_is_explained_and_nothing_is_saved(app_for,
         await type_into(app, pilot, "#city", "Paris")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert text(app, "#message").startswith("Le code postal doit comporter 5 chiffres")
+        assert text(app, "#field-error").startswith("Le code postal doit comporter 5 chiffres")
         # What was typed stays, to be corrected.
         assert app.screen.query_one("#street", Input).value == "12 rue des Lilas"
         assert contact_data.get_details(db, app.member.id).street == ""
@@ -196,7 +196,7 @@ async def test_a_bad_email_is_explained(app_for, db) -> None:  # type: ignore[no
     async with app.run_test(size=(80, 24)) as pilot:
         await open_contact(app, pilot)
         await request_code(app, pilot, "bob@@home")
-        assert text(app, "#message") == "Enter a valid email address, such as name@example.fr."
+        assert text(app, "#field-error") == "Enter a valid email address, such as name@example.fr."
     assert outbox.list_emails(db) == []
 
 

@@ -1,0 +1,247 @@
+"""Logins benchmark: N members logging in at the same second, to their home screen.
+
+The server runs in this process (so the lag of its event loop is measured directly, by a
+task that asks to wake every 5 ms and records how late it wakes); the clients run in a
+child process (``--clients``), so rendering their screens with pyte does not load the
+server's loop. Each client opens its connection at the same instant, answers the
+password prompt, opens a terminal and waits until pyte shows its home screen (the
+greeting and the footer); it reports the time from its start to that frame.
+
+``--legacy`` reproduces the former set-up for a before/after comparison: passwords
+hashed with argon2-cffi's defaults (64 MiB, t = 3, p = 4) and verified in the database
+worker threads instead of the per-core hashing threads.
+
+The per-address admission limits are raised for the run: every client comes from
+127.0.0.1 here, where 50 members would come from 50 addresses.
+
+    python -m tests.bench logins [--members 50] [--legacy]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+PASSWORD = "Banc-Essai-Connexion-2026!"
+
+
+# -- the clients (child process) ---------------------------------------------------------
+
+
+class Arrivals:
+    """Counts clients on their home screen; ``all_home`` is set when every one is."""
+
+    def __init__(self, count: int) -> None:
+        self.left = count
+        self.all_home = asyncio.Event()
+        self.authenticated: list[float] = []
+        """Seconds from the start to the end of authentication, per client."""
+
+    def arrived(self) -> None:
+        self.left -= 1
+        if self.left <= 0:
+            self.all_home.set()
+
+
+async def one_client(port: int, index: int, start: float, arrivals: Arrivals) -> float:
+    from tests.e2e.harness import connect, open_terminal
+
+    await asyncio.sleep(max(0.0, start - time.time()))
+    began = time.perf_counter()
+    conn = None
+    try:
+        conn, _ = await connect(port, f"bench{index:03d}", PASSWORD)
+        arrivals.authenticated.append(time.perf_counter() - began)
+        term = await open_terminal(conn)
+        await term.wait_until(
+            lambda t: f"Bonjour Banc{index:03d}" in t.text() and "Se déconnecter" in t.text(),
+            timeout=60,
+        )
+        return time.perf_counter() - began
+    finally:
+        arrivals.arrived()  # on its home screen, or failed
+        await arrivals.all_home.wait()  # members stay logged in during the burst
+        if conn is not None:
+            conn.close()
+
+
+async def clients(port: int, count: int, start: float) -> None:
+    arrivals = Arrivals(count)
+    times = await asyncio.gather(
+        *(one_client(port, i, start, arrivals) for i in range(count)), return_exceptions=True
+    )
+    ok = [t for t in times if isinstance(t, float)]
+    errors = [repr(t) for t in times if not isinstance(t, float)]
+    cpu = time.process_time()
+    result = {"times": ok, "auth": arrivals.authenticated, "errors": errors[:3], "cpu": cpu}
+    print(json.dumps({**result, "failed": len(errors)}), flush=True)
+
+
+# -- the server (this process) ------------------------------------------------------------
+
+
+class LagMonitor:
+    """How late the event loop wakes a task that asks to wake every ``interval``."""
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self.interval = interval
+        self.samples: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(self.interval)
+            self.samples.append(loop.time() - before - self.interval)
+
+    def start(self) -> None:
+        self.samples.clear()
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
+def add_members(db_path: Path, count: int, password_hash: str) -> None:
+    from portal.data import members as members_data
+    from portal.data.db import connect
+
+    db = connect(db_path)
+    try:
+        alice = members_data.get_member_by_login(db, "alice")
+        assert alice is not None
+        for i in range(count):
+            members_data.create_member(
+                db,
+                organization_id=alice.organization_id,
+                login=f"bench{i:03d}",
+                first_name=f"Banc{i:03d}",
+                last_name="Essai",
+                org_email=f"bench{i:03d}@example.org",
+                password_hash=password_hash,
+            )
+    finally:
+        db.conn.close()
+
+
+class _StoreHashing:
+    """The former set-up: argon2 in the database worker threads."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    async def verify(self, stored: str | None, password: str) -> bool:
+        from portal.services import passwords
+
+        return await self.store.run(lambda _db: passwords.verify_password(stored, password))
+
+    async def rehash(self, stored: str | None, password: str) -> str | None:
+        return None  # the former gate rehashed inside check_password (in the DB thread)
+
+    def close(self) -> None:
+        pass
+
+
+def figures(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return (
+        f"p50 {statistics.median(ordered) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
+        f"max {ordered[-1] * 1000:.0f} ms"
+    )
+
+
+async def run(args: argparse.Namespace, data_dir: Path) -> None:
+    from argon2 import PasswordHasher
+
+    from portal.config import load_settings
+    from portal.services import passwords
+    from portal.services.runtime import init_database
+    from tests.e2e.harness import running_server
+
+    template = data_dir / "template"
+    settings = load_settings(environ={}, data_dir=template)
+    await asyncio.to_thread(init_database, settings)
+    if args.legacy:
+        legacy = PasswordHasher()  # argon2-cffi's defaults, as before
+        passwords._hasher = legacy  # verification follows the hash's own parameters
+        password_hash = legacy.hash(PASSWORD)
+    else:
+        password_hash = passwords.hash_password(PASSWORD)
+    await asyncio.to_thread(add_members, settings.db_path, args.members, password_hash)
+    overrides = {
+        "connection_rate_per_ip": 1000.0,
+        "connection_burst_per_ip": 1000,
+        "max_unauthenticated_per_ip": 1000,
+        "max_sessions_per_ip": 1000,
+    }
+    async with running_server(data_dir / "run", settings.db_path, **overrides) as server:
+        if args.legacy:
+            server.runtime.hashing = _StoreHashing(server.services.store)  # type: ignore[assignment]
+        elif args.hash_threads:
+            server.runtime.hashing = passwords.HashPool(args.hash_threads)
+
+        print(
+            f"{args.members} logins at once ({'legacy: 64 MiB t=3 p=4 in DB threads' if args.legacy else f'argon2id m={passwords.MEMORY_KIB // 1024} MiB t={passwords.TIME_COST} p={passwords.PARALLELISM}, {server.runtime.hashing.threads} hashing threads'})",  # type: ignore[union-attr]
+            flush=True,
+        )
+        monitor = LagMonitor()
+        start = time.time() + 1.5  # the child imports and connects meanwhile
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.bench.bench_logins",
+            "--clients",
+            str(server.port),
+            "--members",
+            str(args.members),
+            "--start",
+            repr(start),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        await asyncio.sleep(max(0.0, start - time.time() - 0.1))
+        monitor.start()
+        cpu = time.process_time()
+        out, _ = await child.communicate()
+        cpu = time.process_time() - cpu
+        monitor.stop()
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    times = result["times"]
+    if times:
+        print(f"time to home screen: {figures(times)} ({len(times)} members)")
+        print(f"  of which authentication: {figures(result['auth'])}")
+    if result["failed"]:
+        print(f"{result['failed']} login(s) failed: {result['errors']}")
+    print(f"CPU: server {cpu:.2f} s (with its hashing threads), clients {result['cpu']:.2f} s")
+    lag = monitor.samples
+    if lag:
+        print(f"event-loop lag meanwhile: {figures(lag)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench logins")
+    parser.add_argument("--members", type=int, default=50)
+    parser.add_argument("--legacy", action="store_true", help="the former hashing set-up")
+    parser.add_argument("--hash-threads", type=int, help="hashing threads (default: cores)")
+
+    parser.add_argument("--clients", type=int, help=argparse.SUPPRESS)  # the child's port
+    parser.add_argument("--start", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.clients:
+        asyncio.run(clients(args.clients, args.members, args.start))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(run(args, Path(tmp)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,50 @@
+"""What the SSH layer changes in Textual for many apps in one process: CSS parsed once
+per process (and theme), and escape sequences rendered per colour system."""
+
+from __future__ import annotations
+
+import inspect
+
+from rich.console import Console
+from rich.style import Style
+from textual.css.stylesheet import Stylesheet
+from textual.strip import Strip
+
+from portal.ssh import textual_compat
+
+CSS = "#menu { width: 40; color: $primary; }"
+
+
+def test_textual_still_parses_through_this_method() -> None:
+    params = list(inspect.signature(textual_compat._PARSE_RULES).parameters)
+    assert params == ["self", "css", "read_from", "is_default_rules", "tie_breaker", "scope"]
+    assert "_variables" in vars(Stylesheet(variables={"a": "b"}))
+
+
+def test_two_stylesheets_share_the_parsed_rules_per_theme() -> None:
+    textual_compat.share_parsed_css()
+    textual_compat.share_parsed_css()  # idempotent
+    first = Stylesheet(variables={"primary": "#0178d4"})
+    second = Stylesheet(variables={"primary": "#0178d4"})
+    other_theme = Stylesheet(variables={"primary": "#ff0000"})
+    rules = first._parse_rules(CSS, ("test.tcss", ""))
+    assert second._parse_rules(CSS, ("test.tcss", "")) is rules
+    themed = other_theme._parse_rules(CSS, ("test.tcss", ""))
+    assert themed is not rules
+    assert str(themed[0].styles.color) != str(rules[0].styles.color)
+
+
+def test_a_strip_is_rendered_for_the_colours_of_each_console() -> None:
+    textual_compat.render_per_colour_system()
+    strip = Strip.blank(4, Style(bgcolor="#0178d4"))
+    consoles = {
+        system: Console(color_system=system, force_terminal=True)  # type: ignore[arg-type]
+        for system in ("256", "standard", "truecolor")
+    }
+    in_256 = strip.render(consoles["256"])
+    in_16 = strip.render(consoles["standard"])
+    in_24bit = strip.render(consoles["truecolor"])
+    assert "48;5;" in in_256
+    assert "48;5;" not in in_16 and "48;2;" not in in_16 and "\x1b[4" in in_16
+    assert "48;2;" in in_24bit
+    assert strip.render(consoles["256"]) == in_256  # again, after the 24-bit render

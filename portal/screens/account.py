@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from portal.i18n import LANGUAGES, _, ngettext
 from portal.screens.base import PortalScreen
+from portal.screens.data_rights import DataRightsScreen
 from portal.screens.security_password import PasswordScreen
 from portal.screens.sessions import SessionsScreen
 from portal.screens.ssh_keys import SshKeysScreen
@@ -45,6 +46,7 @@ class AccountScreen(PortalScreen):
         Binding("t", "open('twofactor')", "Two-factor", id="account.twofactor"),
         Binding("k", "open('keys')", "SSH keys", id="account.keys"),
         Binding("s", "open('sessions')", "Sessions", id="account.sessions"),
+        Binding("d", "open('data')", "My data", id="account.data"),
     ]
 
     def __init__(self) -> None:
@@ -97,6 +99,7 @@ class AccountScreen(PortalScreen):
             ("twofactor", "t", _("Two-factor authentication"), twofactor_state),
             ("keys", "k", _("SSH keys"), keys_state),
             ("sessions", "s", _("Active sessions"), sessions_state),
+            ("data", "d", _("My data: export, deletion"), ""),
         ]
         return [
             Option(f"[b]{key}[/b]  {label}" + (f"  [dim]({state})[/dim]" if state else ""), id=oid)
@@ -146,4 +149,6 @@ def _make(what: str) -> Screen[None]:
         return TwoFactorScreen()
     if what == "keys":
         return SshKeysScreen()
+    if what == "data":
+        return DataRightsScreen()
     return SessionsScreen()

@@ -61,10 +61,12 @@ class Offer:
     active: bool
     organization_ids: tuple[int, ...]
     """Organizations that may see the offer; empty means every organization."""
+    stock: int | None = None
+    """Physical products: units left (None: not counted); none left hides the offer."""
 
     def visible_to(self, organization_id: int | None) -> bool:
         """Whether a member of this organization may see and buy the offer."""
-        if not self.active:
+        if not self.active or self.stock == 0:
             return False
         return not self.organization_ids or organization_id in self.organization_ids
 
@@ -74,14 +76,14 @@ _OFFER_SELECT = """
            o.description, o.discount_bp, o.face_values, o.min_amount_cents,
            o.max_amount_cents, o.unit_face_value_cents, o.unit_price_cents, o.shipping,
            o.shipping_cents, o.validity_months, o.validity, o.usable_at, o.conditions,
-           o.active,
+           o.active, o.stock,
            (SELECT group_concat(oo.organization_id) FROM offer_organizations oo
             WHERE oo.offer_id = o.id) AS organization_ids
     FROM offers o JOIN partners p ON p.id = o.partner_id
 """
 
 _VISIBLE = """
-    o.active = 1 AND (
+    o.active = 1 AND (o.stock IS NULL OR o.stock > 0) AND (
         NOT EXISTS (SELECT 1 FROM offer_organizations oo WHERE oo.offer_id = o.id)
         OR EXISTS (SELECT 1 FROM offer_organizations oo
                    WHERE oo.offer_id = o.id AND oo.organization_id = ?)
@@ -273,3 +275,105 @@ def visible_category_counts(db: Database, organization_id: int | None) -> dict[s
 def has_offers(db: Database) -> bool:
     """True when the catalog holds any offer."""
     return bool(db.execute("SELECT EXISTS (SELECT 1 FROM offers)").fetchone()[0])
+
+
+# -- administration (platform admins) ------------------------------------------------
+
+
+def list_partners(db: Database) -> list[Partner]:
+    """Every partner, by name."""
+    rows = db.execute("SELECT id, name, website FROM partners ORDER BY name").fetchall()
+    return [Partner(**dict(r)) for r in rows]
+
+
+def get_partner(db: Database, partner_id: int) -> Partner | None:
+    """One partner by id."""
+    row = db.execute("SELECT id, name, website FROM partners WHERE id = ?", [partner_id]).fetchone()
+    return Partner(**dict(row)) if row else None
+
+
+def update_partner(db: Database, partner_id: int, name: str, website: str) -> None:
+    """Rename a partner or change its website."""
+    db.execute(
+        "UPDATE partners SET name = ?, website = ? WHERE id = ?", [name, website, partner_id]
+    )
+
+
+def list_all_offers(db: Database, words: Sequence[str] = (), limit: int = 500) -> list[Offer]:
+    """Every offer, withdrawn ones too, by category, partner and title (admins' view)."""
+    where = ["1 = 1"]
+    params: list[Any] = []
+    for word in words:
+        where.append("o.search_text LIKE ? ESCAPE '\\'")
+        params.append(_like(word))
+    sql = _OFFER_SELECT + " WHERE " + " AND ".join(where) + _ORDER + " LIMIT ?"
+    return [_offer(r) for r in db.execute(sql, [*params, limit]).fetchall()]
+
+
+def update_offer(
+    db: Database,
+    offer_id: int,
+    *,
+    partner_id: int,
+    kind: str,
+    category: str,
+    title: str,
+    description: str,
+    discount_bp: int,
+    face_values: Sequence[int],
+    min_amount_cents: int | None,
+    max_amount_cents: int | None,
+    unit_face_value_cents: int | None,
+    unit_price_cents: int | None,
+    shipping: bool,
+    shipping_cents: int,
+    validity_months: int | None,
+    validity: str,
+    usable_at: str,
+    conditions: str,
+    search_text: str,
+) -> None:
+    """Replace every field of an offer (its id, status and stock are kept)."""
+    db.execute(
+        "UPDATE offers SET partner_id = ?, kind = ?, category = ?, title = ?, description = ?,"
+        " discount_bp = ?, face_values = ?, min_amount_cents = ?, max_amount_cents = ?,"
+        " unit_face_value_cents = ?, unit_price_cents = ?, shipping = ?, shipping_cents = ?,"
+        " validity_months = ?, validity = ?, usable_at = ?, conditions = ?, search_text = ?,"
+        " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
+        [
+            partner_id,
+            kind,
+            category,
+            title,
+            description,
+            discount_bp,
+            json.dumps(sorted(face_values)),
+            min_amount_cents,
+            max_amount_cents,
+            unit_face_value_cents,
+            unit_price_cents,
+            int(shipping),
+            shipping_cents,
+            validity_months,
+            validity,
+            usable_at,
+            conditions,
+            search_text,
+            offer_id,
+        ],
+    )
+
+
+def set_stock(db: Database, offer_id: int, stock: int | None) -> None:
+    """Units of a physical product left (None: not counted)."""
+    db.execute(
+        "UPDATE offers SET stock = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+        " WHERE id = ?",
+        [stock, offer_id],
+    )
+
+
+def organization_names(db: Database) -> dict[int, str]:
+    """Every organization's name by id (to label admins' rows)."""
+    rows = db.execute("SELECT id, name FROM organizations").fetchall()
+    return {int(r[0]): str(r[1]) for r in rows}

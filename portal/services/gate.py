@@ -149,6 +149,13 @@ def _locked(db: Database, login: str, now: float) -> bool:
     return bool(throttle and throttle.locked_until and throttle.locked_until > now)
 
 
+def _organization_open(db: Database, member: Member) -> bool:
+    """Whether the member's organization is active (an admin deactivates organizations)."""
+    from portal.data import org_admin as org_data
+
+    return member.organization_id is None or org_data.is_active(db, member.organization_id)
+
+
 def _twofactor_enabled(db: Database, member_id: int) -> bool:
     from portal.services import twofactor
 
@@ -205,13 +212,16 @@ def check_password(
     else:
         ok = verify_password(stored, password)
     locked = _locked(db, login, now)
-    if member is None or not ok or member.status != "active" or locked:
+    closed = member is not None and not _organization_open(db, member)
+    if member is None or not ok or member.status != "active" or locked or closed:
         if member is None:
             reason = "unknown"
         elif locked:
             reason = "locked"
         elif not ok:
             reason = "password"
+        elif closed:
+            reason = "organization"
         else:
             reason = member.status
         return _failure(
@@ -253,7 +263,11 @@ def check_code(
         return Attempt(None)
     from portal.services import twofactor
 
-    if member.status != "active" or _locked(db, member.login, now):
+    if (
+        member.status != "active"
+        or _locked(db, member.login, now)
+        or not _organization_open(db, member)
+    ):
         return _failure(
             db,
             member.login,
@@ -293,7 +307,13 @@ def check_key(
 
     member = members_data.get_member_by_login(db, login)
     matches = member is not None and bool(ssh_keys.member_key_matches(db, login, key))
-    if member is None or not matches or member.status != "active" or _locked(db, login, now):
+    if (
+        member is None
+        or not matches
+        or member.status != "active"
+        or _locked(db, login, now)
+        or not _organization_open(db, member)
+    ):
         audit.record(
             db,
             "auth.failed",
@@ -320,10 +340,11 @@ def login_succeeded(
     """Record a complete login: the account's failures are forgotten, the login audited.
 
     Returns:
-        The member as stored now (None if they vanished meanwhile).
+        The member as stored now (None if they vanished, or their account or organization
+        was deactivated, meanwhile).
     """
     member = members_data.get_member(db, member_id)
-    if member is None:
+    if member is None or member.status != "active" or not _organization_open(db, member):
         return None
     with transaction(db):
         gate_data.clear_throttle(db, ACCOUNT, _account_key(member.login))

@@ -24,7 +24,7 @@ from portal.data import signup_requests as requests_data
 from portal.data.db import transaction
 from portal.data.members import Member
 from portal.i18n import LANGUAGES, N_
-from portal.services import audit, emails, guest_checks
+from portal.services import audit, emails, guest_checks, programs
 from portal.services.emails import Template
 from portal.services.gate import GateError, WrongCode
 from portal.services.passwords import hash_password
@@ -230,6 +230,13 @@ def _issue(
     return code
 
 
+def send_activation(
+    db: Database, actor: Member | None, member: Member, *, settings: Settings, now: float
+) -> None:
+    """Email a new activation code to an invited account (the CSV import's batches)."""
+    _issue(db, actor, member, settings=settings, now=now)
+
+
 def guest_command(settings: Settings) -> str:
     """The command that opens the guest entry (activation, sign-up, reset)."""
     port = "" if settings.port == 22 else f"-p {settings.port} "
@@ -380,5 +387,6 @@ def activate(
             target=member.login,
             ip=ip,
         )
+        programs.follow_member(db, member.id)  # the programs given to everyone, to its groups
         emails.notify_member(db, member.id, ACTIVATED)
     return member

@@ -14,6 +14,7 @@ FEATURE_MODULES: list[str] = [
     "portal.services.wallet_demo",
     "portal.services.ecards_demo",
     "portal.services.credentials_demo",
+    "portal.services.help",
 ]
 """Modules imported at start (e.g. ``portal.services.shop_demo``)."""
 

@@ -3,6 +3,13 @@
 python -m tests.bench                    # every benchmark, with its defaults
 python -m tests.bench ssh [options]      # sessions: memory, first frame, keystrokes
 python -m tests.bench checkout [options] # checkouts per second, order history latency
+python -m tests.bench abuse [options]    # connection flood from one address, logins from another
+python -m tests.bench input [options]    # type-ahead overhead, keystrokes during a guest flood
+python -m tests.bench logins [options]   # 50 logins at once: time to home screen, loop lag
+python -m tests.bench directory [options] # member search at 100,000 members (p50/p99)
+python -m tests.bench sftp [options]     # 10 MB SFTP upload (MB/s), keystrokes meanwhile
+python -m tests.bench import [options]   # CSV import of 10,000 members: rows/s, loop lag
+python -m tests.bench dashboard [options] # dashboard queries at 100k members, 1M ledger rows
 python -m tests.bench ssh --help         # one benchmark's options
 """
 
@@ -11,7 +18,17 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = {"ssh": "tests.bench.bench_ssh", "checkout": "tests.bench.bench_checkout"}
+BENCHES = {
+    "ssh": "tests.bench.bench_ssh",
+    "checkout": "tests.bench.bench_checkout",
+    "abuse": "tests.bench.bench_abuse",
+    "input": "tests.bench.bench_input",
+    "logins": "tests.bench.bench_logins",
+    "directory": "tests.bench.bench_directory",
+    "sftp": "tests.bench.bench_sftp",
+    "import": "tests.bench.bench_import",
+    "dashboard": "tests.bench.bench_dashboard",
+}
 
 
 def main(argv: list[str]) -> int:

@@ -20,6 +20,11 @@ from textual.widgets.option_list import Option
 from portal.i18n import _
 from portal.screens.base import PortalScreen
 from portal.screens.context import OpenSection
+from portal.screens.manage.audit import AuditScreen
+from portal.screens.manage.dashboard import DashboardScreen
+from portal.screens.manage.deletions import DeletionsScreen
+from portal.screens.manage.exports import ExportsScreen
+from portal.screens.manage.faq import FaqEditorScreen
 from portal.screens.manage.groups import GroupsScreen
 from portal.screens.manage.invitations import InvitationsScreen
 from portal.screens.manage.members import MembersScreen
@@ -33,6 +38,11 @@ SCREENS = {
     "groups": GroupsScreen,
     "invitations": InvitationsScreen,
     "org_settings": OrganizationSettingsScreen,
+    "faq": FaqEditorScreen,
+    "dashboard": DashboardScreen,
+    "audit": AuditScreen,
+    "exports": ExportsScreen,
+    "deletions": DeletionsScreen,
 }
 """Entries opening a screen of this package (the others open a home section)."""
 SECTION_OF = {
@@ -41,6 +51,9 @@ SECTION_OF = {
     "documents": "manage_credentials",
     "allocations": "manage_allocations",
     "invite": "invite",
+    "member_import": "member_import",
+    "organizations": "organizations",
+    "catalog_admin": "catalog_admin",
 }
 """Entries opening a section of the home menu (by ``Section.id``)."""
 
@@ -102,6 +115,23 @@ class ManageHomeScreen(PortalScreen):
             Option(_("Pending invitations"), id="invitations"),
             Option(_("Allocations"), id="allocations"),
             Option(_("Organization settings"), id="org_settings"),
+            Option(_("Import members (CSV)"), id="member_import"),
+            Option(_("Help for members"), id="faq"),
+            *self._admin_options(),
+            None,
+            Option(_("Dashboard"), id="dashboard"),
+            Option(_("Audit log"), id="audit"),
+            Option(_("Exports"), id="exports"),
+            Option(_("Deletion requests"), id="deletions"),
+        ]
+
+    def _admin_options(self) -> list[Option]:
+        """Platform admins' entries (organizations, catalog)."""
+        if self.portal.member.role != "admin":
+            return []
+        return [
+            Option(_("Organizations"), id="organizations"),
+            Option(_("Catalog"), id="catalog_admin"),
         ]
 
     def on_mount(self) -> None:

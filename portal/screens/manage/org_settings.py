@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from portal.i18n import _, money
 from portal.screens.base import PortalScreen
-from portal.services import organization
+from portal.services import guest_listing, organization
 from portal.services.errors import PortalError
 from portal.services.organization import OrganizationView
 from portal.widgets.dialogs import AskDialog, ConfirmDialog, YesNoDialog
@@ -34,6 +34,7 @@ class OrganizationSettingsScreen(PortalScreen):
         Binding("h", "support_hours", "Support hours", id="org.hours"),
         Binding("c", "support_contact", "Support contact", id="org.contact"),
         Binding("u", "urssaf", "URSSAF threshold", id="org.urssaf"),
+        Binding("g", "toggle_guest_listing", "Guest list", id="org.guest_listing"),
         Binding("o", "next_organization", "Next organization", id="org.next"),
     ]
 
@@ -58,6 +59,7 @@ class OrganizationSettingsScreen(PortalScreen):
             yield Static("", id="org-twofactor")
             yield Static("", id="org-support")
             yield Static("", id="org-urssaf")
+            yield Static("", id="org-guest-listing")
             yield Static("", id="org-message")
 
     def on_mount(self) -> None:
@@ -109,6 +111,13 @@ class OrganizationSettingsScreen(PortalScreen):
                 year=view.year,
                 amount=money(threshold) if threshold is not None else "—",
                 source=_("set by the organization") if view.urssaf_own else _("platform figure"),
+            )
+        )
+
+        self.query_one("#org-guest-listing", Static).update(
+            _(
+                "Offer the organization in the list « 0 » of the guest entry: {value}",
+                value=_("yes") if view.organization.guest_listed else _("no"),
             )
         )
 
@@ -229,6 +238,26 @@ class OrganizationSettingsScreen(PortalScreen):
             ),
             answered,
         )
+
+    def action_toggle_guest_listing(self) -> None:
+        """Name the organization in the guest entry's list (key « 0 »), or stop naming it."""
+        if self.view is None:
+            return
+        listed = not self.view.organization.guest_listed
+        question = (
+            _(
+                "Offer the organization in the list « 0 » of the guest entry? Anyone who "
+                "connects as a guest will see its name."
+            )
+            if listed
+            else _("Stop offering the organization in the list « 0 » of the guest entry?")
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.change(guest_listing.set_guest_listing, listed, done=_("Saved."))
+
+        self.app.push_screen(YesNoDialog(question, _("Confirm")), answered)
 
     def action_next_organization(self) -> None:
         """An admin moves to the next organization."""

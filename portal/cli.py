@@ -11,21 +11,23 @@ import contextlib
 import logging
 import os
 import signal
-import sqlite3
 import sys
 from pathlib import Path
 
 from portal.config import Settings, load_settings
 from portal.data import live_sessions
 from portal.data.db import connect
+from portal.operators import add_operator_commands
 from portal.renew import add_renew_command
-from portal.services import demo
+from portal.services import demo, registry
 from portal.services.runtime import init_database, make_services
 
 
-def _print_logins(settings: Settings, port: int) -> None:
+def _print_logins(settings: Settings, port: int, web_port: int | None = None) -> None:
     print(f"\nPortal is listening on port {port}. Connect with:\n")
     print(f"    ssh -p {port} alice@{settings.public_host}\n")
+    if web_port is not None:
+        print(f"Web pages (membership-card check) on port {web_port}: {settings.public_url}/\n")
     print("Demo logins (organization — login / password):")
     for d in demo.DEMO_LOGINS:
         print(f"    {d.organization:<11} {d.role:<8} {d.login:<6} / {d.password}")
@@ -38,21 +40,28 @@ def _print_logins(settings: Settings, port: int) -> None:
 
 async def _serve(settings: Settings, *, reuse_port: bool = False, announce: bool = True) -> None:
     from portal.ssh.server import PortalServer
+    from portal.web.server import WebServer
 
     services = make_services(settings)
     server = PortalServer(services)
     await server.start(reuse_port=reuse_port)
+    web_server = WebServer(services)
+    try:
+        await web_server.start(reuse_port=reuse_port)
+    except BaseException:
+        await server.close()
+        services.close()
+        raise
     if announce:  # the first (or only) worker: print once, resume work left by a restart
-        from portal.services import payments
-
-        await payments.runtime_for(services).confirmer.catch_up()
-        _print_logins(settings, server.port)
+        await services.payments.confirmer.catch_up()
+        _print_logins(settings, server.port, web_server.port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     logging.getLogger("portal").info("shutting down (pid %d)", os.getpid())
+    await web_server.close()
     await server.close()
     services.close()
 
@@ -127,14 +136,18 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    """Reset the demo data."""
+    """Reset the demo data (asks first: every member and order is erased)."""
     from portal.data.db import migrate
 
+    if not _confirmed(
+        args, f"This erases every member, order and allocation in {settings.db_path}."
+    ):
+        return 1
     init_database(settings, with_demo=False)
     db = connect(settings.db_path)
     try:
         migrate(db)
-        demo.reset(db)
+        demo.reset(db, registry.demo_seeders())
     finally:
         db.conn.close()
     print("Demo data reset.")
@@ -142,24 +155,84 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    """Online backup through SQLite's backup API (safe while the server runs)."""
-    target = Path(args.path)
-    if target.exists():
-        print(f"{target} already exists; choose a new file.", file=sys.stderr)
-        return 1
-    if not settings.db_path.exists():
-        print(f"No database at {settings.db_path}.", file=sys.stderr)
-        return 1
-    src = sqlite3.connect(settings.db_path)
-    dst = sqlite3.connect(target)
+    """Online backup of the database and its keys into a new directory (safe while serving)."""
+    from portal.services.backup import BackupError, backup
+
     try:
-        with dst:
-            src.backup(dst, pages=1024)
-    finally:
-        dst.close()
-        src.close()
-    print(f"Backup written to {target}")
+        files = backup(settings, Path(args.directory))
+    except BackupError as error:
+        print(f"Backup not written: {error}", file=sys.stderr)
+        return 1
+    print(f"Backup written to {args.directory}: " + ", ".join(f.name for f in files))
     return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """Replace the database and keys with a backup's, once it passes the integrity check."""
+    from portal.services.backup import BackupError, restore
+
+    if not _confirmed(
+        args, f"This replaces the database and keys in {settings.data_dir}. Stop the server first."
+    ):
+        return 1
+    try:
+        files = restore(settings, Path(args.directory))
+    except BackupError as error:
+        print(f"Nothing restored: {error}", file=sys.stderr)
+        return 1
+    print("Restored: " + ", ".join(str(f) for f in files))
+    return 0
+
+
+def cmd_reconcile(settings: Settings, args: argparse.Namespace) -> int:
+    """Compare card payments with the provider's view; repair or report each mismatch."""
+    from portal.services.reconciliation import reconcile
+
+    init_database(settings, with_demo=False)
+    services = make_services(settings)
+    try:
+        provider = services.payments.provider
+        report = services.store.run_sync(reconcile, provider, settings=settings)
+    finally:
+        services.close()
+    print(report.text())
+    return 1 if report.unresolved else 0
+
+
+def cmd_verify_card(settings: Settings, args: argparse.Namespace) -> int:
+    """Check a membership card's token as the partner page does (the check is counted)."""
+    from portal.i18n import get_translator
+    from portal.services import membership
+    from portal.services.crypto import load_or_create_box
+
+    init_database(settings, with_demo=False)
+    token = args.token.rsplit("/", 1)[-1]  # the token, or the whole address of the QR code
+    db = connect(settings.db_path)
+    try:
+        secrets = load_or_create_box(settings.secret_key_path)
+        verdict = membership.verify(db, token, secrets=secrets)
+    finally:
+        db.conn.close()
+    print(
+        f"{membership.describe(verdict, get_translator(settings.default_language))} "
+        f"[{verdict.reason}]"
+    )
+    return 0 if verdict.valid else 1
+
+
+def _confirmed(args: argparse.Namespace, warning: str) -> bool:
+    """True with --yes, or when the operator types "yes" at the terminal."""
+    if getattr(args, "yes", False):
+        return True
+    print(warning, file=sys.stderr)
+    if not sys.stdin or not sys.stdin.isatty():
+        print("Run it again with --yes to confirm.", file=sys.stderr)
+        return False
+    answer = input('Type "yes" to go on: ').strip().lower()
+    if answer != "yes":
+        print("Nothing changed.", file=sys.stderr)
+        return False
+    return True
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,11 +256,29 @@ def build_parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="create and migrate the database")
     init.add_argument("--empty", action="store_true", help="do not add demo data")
     init.set_defaults(func=cmd_init)
-    sub.add_parser("demo", help="reset the demo data").set_defaults(func=cmd_demo)
-    backup = sub.add_parser("backup", help="write an online backup of the database")
-    backup.add_argument("path", help="file to create")
+    demo_cmd = sub.add_parser("demo", help="reset the demo data (erases everything)")
+    demo_cmd.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    demo_cmd.set_defaults(func=cmd_demo)
+    backup = sub.add_parser(
+        "backup", help="write an online backup of the database and its keys (mode 0600)"
+    )
+    backup.add_argument("directory", help="new directory to create")
     backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup directory (stop the server first)")
+    restore.add_argument("directory", help="a directory written by `portal backup`")
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore.set_defaults(func=cmd_restore)
+    reconcile_cmd = sub.add_parser(
+        "reconcile", help="compare card payments with the provider's and repair mismatches"
+    )
+    reconcile_cmd.set_defaults(func=cmd_reconcile)
+    verify_card = sub.add_parser(
+        "verify-card", help="check a membership card's token (or QR address); counted"
+    )
+    verify_card.add_argument("token", help="the token, or the address the QR code holds")
+    verify_card.set_defaults(func=cmd_verify_card)
     add_renew_command(sub)
+    add_operator_commands(sub)
     return parser
 
 

@@ -444,4 +444,5 @@ def _finish(db: Database, job: IssueJob, box: SecretBox, *, settings: Settings) 
         number=order.number,
         items="\n".join(items),
         attachments=attachments,
+        to=order.delivery_email or None,  # the address chosen at checkout (seed 001)
     )

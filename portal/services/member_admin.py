@@ -19,7 +19,7 @@ from portal.data.db import transaction
 from portal.data.directory import Group
 from portal.data.members import Member
 from portal.i18n import N_, get_translator
-from portal.services import audit, authz, text, twofactor
+from portal.services import audit, authz, programs, text, twofactor
 from portal.services.gate import ACCOUNT, GateError
 from portal.services.session_directory import SessionDirectory
 
@@ -118,6 +118,7 @@ def reactivate_member(db: Database, actor: Member, member_id: int) -> Member:
             target=target.login,
             status=status,
         )
+        programs.follow_member(db, target.id, actor_id=actor_now.id)  # owed while away
     updated = members_data.get_member(db, target.id)
     assert updated is not None
     return updated
@@ -337,6 +338,7 @@ def add_to_group(db: Database, actor: Member, group_id: int, member_id: int) -> 
                 target=member.login,
                 group=group.id,
             )
+            programs.follow_member(db, member.id, actor_id=actor_now.id)  # the group's programs
     return added
 
 

@@ -33,7 +33,7 @@ from portal.data.db import transaction
 from portal.data.members import Member, Organization
 from portal.data.signup_requests import SignupRequest
 from portal.i18n import LANGUAGES, N_
-from portal.services import audit, emails, guest_checks, signup_logins
+from portal.services import audit, emails, guest_checks, programs, signup_logins
 from portal.services.emails import Template
 from portal.services.gate import GateError, WrongCode
 from portal.services.guest_checks import CodeChallenge
@@ -435,6 +435,7 @@ def approve(db: Database, actor: Member, request_id: int, *, settings: Settings)
             member_id=member_id,
             wanted_login=request.login,
         )
+        programs.follow_member(db, member_id, actor_id=actor.id)  # programs given to everyone
         template = (
             ACCOUNT_READY if login == request.login else signup_logins.ACCOUNT_READY_OTHER_LOGIN
         )

@@ -10,9 +10,9 @@ from portal.data import orders as orders_data
 from portal.data import outbox as outbox_data
 from portal.data import wallet as wallet_data
 from portal.data.db import connect
-from portal.services import checkout, wallet
+from portal.services import checkout, subsidies
 from portal.services.checkout import QuoteChanged
-from portal.services.wallet import UserError
+from portal.services.errors import UserError
 from tests.unit.test_wallet_support import NOW, TODAY, give, line, member, new_member
 
 
@@ -93,7 +93,7 @@ def test_a_stale_quote_writes_nothing(db, settings) -> None:
 def test_subsidy_counts_items_and_lines_keep_their_subsidy(db, settings) -> None:
     carol = new_member(db)
     marc = member(db, "marc")
-    rule = wallet.create_rule(
+    rule = subsidies.create_rule(
         db, marc, label="Parcs", category="leisure", mode="fixed", fixed_cents=1500, max_count=2
     )
     subsidy = give(db, settings, carol, "subsidy", 10000, rule_id=rule.id)

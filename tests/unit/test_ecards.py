@@ -14,7 +14,7 @@ from portal.data import outbox
 from portal.services import audit, cancellation, ecard_schedule, ecards, files, issuing
 from portal.services.errors import UserError
 from portal.services.issuing import IssuedItem, IssueRequest, SandboxIssuer
-from portal.services.payments import SandboxProvider
+from portal.services.payment_sandbox import SandboxProvider
 from portal.services.runtime import make_services
 from portal.widgets.barcode import barcode_lines
 from portal.widgets.qrcode import qr_lines

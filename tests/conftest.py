@@ -85,3 +85,13 @@ def frozen_clock() -> Iterator[FrozenClock]:
     with clock.use(FrozenClock(clock.now())) as frozen:
         assert isinstance(frozen, FrozenClock)
         yield frozen
+
+
+@pytest.fixture(autouse=True)
+def _no_language_leaks_between_tests() -> Iterator[None]:
+    """Each test starts outside any session (French), whatever an earlier test set."""
+    from portal import i18n
+
+    token = i18n._current.set(None)
+    yield
+    i18n._current.reset(token)

@@ -71,12 +71,6 @@ SECTIONS: tuple[Section, ...] = (
         ContactScreen,
     ),
     Section(
-        "credentials",
-        N_("My credentials"),
-        N_("Documents proving your family situation or quotient familial"),
-        CredentialsScreen,
-    ),
-    Section(
         "benefits",
         N_("My benefits"),
         N_("Subsidies and gift vouchers: what is left, until when"),
@@ -99,6 +93,12 @@ SECTIONS: tuple[Section, ...] = (
         N_("My latest orders"),
         N_("Order history, status, invoices, cancellation"),
         OrdersScreen,
+    ),
+    Section(
+        "credentials",
+        N_("My credentials"),
+        N_("Documents proving your family situation or quotient familial"),
+        CredentialsScreen,
     ),
     Section(
         "ecards",

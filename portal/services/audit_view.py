@@ -17,7 +17,7 @@ from portal.config import Settings
 from portal.data import audit as audit_data
 from portal.data.audit import AuditQuery, AuditRow
 from portal.data.members import Member
-from portal.i18n import N_, _
+from portal.i18n import N_, get_translator
 from portal.services import authz, exports
 from portal.services.errors import UserError
 from portal.services.exports import ExportResult
@@ -130,14 +130,15 @@ def export_csv(db: Database, settings: Settings, actor: Member, query: AuditQuer
     """The entries matching ``query`` (newest first) as CSV in the actor's outbox."""
     current, scoped = _scoped(db, actor, query)
     rows = audit_data.search(db, scoped, limit=EXPORT_LIMIT)
+    t = get_translator(current.language)  # worker threads do not know the session's language
     header = [
-        _("Date"),
-        _("Organization"),
-        _("Actor"),
-        _("Action"),
-        _("Target"),
-        _("IP address"),
-        _("Details"),
+        t.gettext("Date"),
+        t.gettext("Organization"),
+        t.gettext("Actor"),
+        t.gettext("Action"),
+        t.gettext("Target"),
+        t.gettext("IP address"),
+        t.gettext("Details"),
     ]
     table = [
         [

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from portal.config import Settings
 from portal.data import exports as exports_data
 from portal.data.members import Member
-from portal.i18n import N_, _
+from portal.i18n import N_, get_translator
 from portal.services import audit, authz, clock, files, urssaf
 from portal.services.errors import UserError
 
@@ -86,32 +86,32 @@ class ExportResult:
 
 def _members(db: Database, org: int | None, year: int) -> tuple[list[str], list[list[Any]]]:
     header = [
-        _("Organization"),
-        _("Login"),
-        _("Last name"),
-        _("First name"),
-        _("Email"),
-        _("Role"),
-        _("Status"),
-        _("Created on"),
+        N_("Organization"),
+        N_("Login"),
+        N_("Last name"),
+        N_("First name"),
+        N_("Email"),
+        N_("Role"),
+        N_("Status"),
+        N_("Created on"),
     ]
     return header, [list(r) for r in exports_data.members(db, org)]
 
 
 def _allocations(db: Database, org: int | None, year: int) -> tuple[list[str], list[list[Any]]]:
     header = [
-        _("Organization"),
-        _("Login"),
-        _("Last name"),
-        _("First name"),
-        _("Program"),
-        _("Kind"),
-        _("Year"),
-        _("Valid until"),
-        _("Allocated (EUR)"),
-        _("Spent (EUR)"),
-        _("Lapsed (EUR)"),
-        _("Balance (EUR)"),
+        N_("Organization"),
+        N_("Login"),
+        N_("Last name"),
+        N_("First name"),
+        N_("Program"),
+        N_("Kind"),
+        N_("Year"),
+        N_("Valid until"),
+        N_("Allocated (EUR)"),
+        N_("Spent (EUR)"),
+        N_("Lapsed (EUR)"),
+        N_("Balance (EUR)"),
     ]
     rows = [[*r[:8], *(euros(v) for v in r[8:])] for r in exports_data.allocations(db, org)]
     return header, rows
@@ -119,18 +119,18 @@ def _allocations(db: Database, org: int | None, year: int) -> tuple[list[str], l
 
 def _orders(db: Database, org: int | None, year: int) -> tuple[list[str], list[list[Any]]]:
     header = [
-        _("Organization"),
-        _("Order"),
-        _("Date"),
-        _("Login"),
-        _("Last name"),
-        _("First name"),
-        _("Status"),
-        _("Total (EUR)"),
-        _("Benefits (EUR)"),
-        _("Card (EUR)"),
-        _("Invoice"),
-        _("Tracking number"),
+        N_("Organization"),
+        N_("Order"),
+        N_("Date"),
+        N_("Login"),
+        N_("Last name"),
+        N_("First name"),
+        N_("Status"),
+        N_("Total (EUR)"),
+        N_("Benefits (EUR)"),
+        N_("Card (EUR)"),
+        N_("Invoice"),
+        N_("Tracking number"),
     ]
     rows = [
         [*r[:7], euros(r[7]), euros(r[8]), euros(r[9]), *r[10:]]
@@ -159,13 +159,13 @@ def _urssaf(
     if org is None:
         raise UserError(N_("Choose an organization."))
     header = [
-        _("Login"),
-        _("Name"),
-        _("Year"),
-        _("Gift vouchers (EUR)"),
-        _("Exempt (EUR)"),
-        _("Liable (EUR)"),
-        _("Events"),
+        N_("Login"),
+        N_("Name"),
+        N_("Year"),
+        N_("Gift vouchers (EUR)"),
+        N_("Exempt (EUR)"),
+        N_("Liable (EUR)"),
+        N_("Events"),
     ]
     rows: list[list[Any]] = []
     for line in report(db, actor, org, year, settings=settings):
@@ -222,11 +222,15 @@ def export_rows(
     if org is not None:
         authz.require_manager(db, current, org)
     if kind == "urssaf":
-        return _urssaf(db, org, year, current, settings)
-    builder = _BUILDERS.get(kind)
-    if builder is None:
-        raise UserError(UNKNOWN_KIND)
-    return builder(db, org, year)
+        header, rows = _urssaf(db, org, year, current, settings)
+    else:
+        builder = _BUILDERS.get(kind)
+        if builder is None:
+            raise UserError(UNKNOWN_KIND)
+        header, rows = builder(db, org, year)
+    # Worker threads do not know the session's language: the reader's is the actor's.
+    t = get_translator(current.language)
+    return [t.gettext(name) for name in header], rows
 
 
 def write_csv(

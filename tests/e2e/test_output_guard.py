@@ -56,12 +56,12 @@ async def test_control_codes_in_a_sign_up_never_reach_the_managers_terminal(
         process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30))
         screen = Screen(process, (100, 30))
         await screen.wait_for("Bonjour Marc")
-        key = next(
-            line.split("Demandes d'inscription")[0].strip()[-1]
-            for line in screen.text.splitlines()
-            if "Demandes d'inscription" in line
-        )
-        process.stdin.write(key)
+        # The menu's entries, as drawn, down to "Demandes d'inscription" (separators and
+        # the group's heading are not entries): that many Down keys from the first.
+        rows = [line.split("│")[1].strip() for line in screen.text.splitlines() if "│" in line]
+        entries = [r for r in rows if r and "──" not in r and r != "Gestion"]
+        steps = next(i for i, r in enumerate(entries) if "Demandes d'inscription" in r)
+        process.stdin.write("\x1b[H" + "\x1b[B" * steps + "\r")
         await screen.wait_for("Intruse")
         text = await screen.wait_for("@example.com")
         conn.close()

@@ -334,7 +334,7 @@ async def test_the_ssh_terminal_follows_the_payment_and_never_carries_the_card( 
             async with conn:
                 term = await open_terminal(conn)
                 await term.wait_for("Bonjour Alice")
-                term.send("7")  # My latest orders
+                term.send("6")  # My latest orders
                 await term.wait_for(placed.order.number)
                 term.send("\r")
                 await term.wait_for("En attente de confirmation du paiement")

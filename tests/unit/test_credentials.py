@@ -65,6 +65,7 @@ def actions(db: Database, target: str) -> list[str]:
         ("photo.jpg", JPEG, "image/jpeg"),
         ("photo.jpeg", JPEG, "image/jpeg"),
     ],
+    ids=["pdf", "png", "jpg", "jpeg"],  # stable ids: the PDF bytes carry a timestamp
 )
 def test_attach_moves_the_file_out_of_the_inbox(
     db: Database, settings: Settings, name: str, data: bytes, content_type: str
@@ -101,6 +102,7 @@ def test_attach_moves_the_file_out_of_the_inbox(
         ("doc.jpg", demo_pdf("x"), credentials.MISMATCH),
         ("noextension", demo_pdf("x"), credentials.BAD_TYPE),
     ],
+    ids=["txt", "zip", "fake-pdf", "jpeg-as-png", "pdf-as-jpg", "no-extension"],
 )
 def test_wrong_types_are_refused_and_nothing_changes(
     db: Database, settings: Settings, name: str, data: bytes, message: str

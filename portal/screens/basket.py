@@ -67,7 +67,7 @@ class BasketScreen(PortalScreen):
         return _("Basket")
 
     def compose_body(self) -> ComposeResult:
-        table: DataTable[str] = DataTable(id="basket-lines", cursor_type="row", zebra_stripes=True)
+        table: DataTable = DataTable(id="basket-lines", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(_("Loading…"), id="basket-totals")
         yield Static("", id="basket-savings")

@@ -107,7 +107,7 @@ class BenefitsScreen(PortalScreen):
         return _("My benefits")
 
     def compose_body(self) -> ComposeResult:
-        table: DataTable[Any] = DataTable(
+        table: DataTable = DataTable(
             id="benefits-table", cursor_type="row", zebra_stripes=True
         )
         yield table

@@ -51,7 +51,7 @@ class OrdersScreen(PortalScreen):
         return _("My latest orders")
 
     def compose_body(self) -> ComposeResult:
-        table: DataTable[Any] = DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable = DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="orders-status", classes="hint")
 

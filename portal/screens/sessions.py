@@ -58,7 +58,7 @@ class SessionsScreen(PortalScreen):
                 ),
                 classes="explain",
             )
-            table: DataTable[str] = DataTable(id="sessions", cursor_type="row")
+            table: DataTable = DataTable(id="sessions", cursor_type="row")
             table.add_column(_("Session"), key="session")
             table.add_column(_("From"), key="ip")
             table.add_column(_("Since"), key="since")

@@ -114,7 +114,7 @@ class ShopScreen(PortalScreen):
             categories = OptionList(id="shop-categories")
             categories.border_title = _("Categories")
             yield categories
-            table: DataTable[str] = DataTable(
+            table: DataTable = DataTable(
                 id="shop-offers", cursor_type="row", zebra_stripes=True
             )
             table.border_title = _("Offers")

@@ -74,7 +74,7 @@ class SshKeysScreen(PortalScreen):
                 ),
                 classes="explain",
             )
-            table: DataTable[str] = DataTable(id="keys", cursor_type="row", zebra_stripes=True)
+            table: DataTable = DataTable(id="keys", cursor_type="row", zebra_stripes=True)
             table.add_column(_("Name"), key="label", width=12)
             table.add_column(_("Type"), key="type", width=9)
             table.add_column(_("Fingerprint (SHA256)"), key="fingerprint")
@@ -201,8 +201,8 @@ class SshKeysScreen(PortalScreen):
         )
 
     def _refused(self, text: str) -> None:
-        self._say(text)
-        self.query_one("#key-text", Input).focus()
+        message = self.query_one("#key-message", Static)
+        self.show_field_error(self.query_one("#key-text", Input), text, line=message)
 
     @work(exclusive=True, group="ssh-keys-add")
     async def add(self, text: str, label: str, proof: Proof) -> None:

@@ -1,18 +1,29 @@
-"""The frame every member screen shares: a title bar, the body, the footer with keys."""
+"""The frame every member screen shares: a title bar, the body, the footer with keys.
+
+It also holds what every form needs the same way: ``show_field_error`` puts the focus
+on the field in error and its sentence on a line just above the footer, which no
+scrolling hides at 80×24, and the sentence goes as soon as the field is edited into a
+valid value. ``wants_confirm_before_logout`` lets a screen (a payment) ask before
+Ctrl+Q leaves.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar, cast
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Static
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Input, Select, Static
 
 from portal.i18n import _
 from portal.screens.context import MemberPortal
 from portal.widgets.footer import PortalFooter
 from portal.widgets.pacing import PromptFrames
+from portal.widgets.toggles import Checkbox
 
 
 class TitleBar(Horizontal):
@@ -47,10 +58,18 @@ class FramedScreen(PromptFrames[None]):
         """Who is connected, shown at the right of the title bar."""
         return ""
 
+    _field_in_error: Widget | None = None
+    """The field whose error ``#field-error`` shows (None: no error shown)."""
+    _value_in_error: object = None
+    """That field's value when the error was shown (an edit is a change from it)."""
+    _error_line: Static | None = None
+    """Where that error is written (``#field-error`` or the screen's own line)."""
+
     def compose(self) -> ComposeResult:
         yield TitleBar(self.screen_title(), self.who())
         yield from self.compose_body()
         yield from self.compose_below()
+        yield Static("", id="field-error", classes="field-error error")
         yield PortalFooter()
 
     def compose_body(self) -> ComposeResult:
@@ -60,6 +79,63 @@ class FramedScreen(PromptFrames[None]):
     def compose_below(self) -> ComposeResult:
         """Widgets between the body and the footer (a message line, for instance)."""
         yield from ()
+
+    # -- errors in forms ---------------------------------------------------------------
+
+    def show_field_error(self, field: Widget, message: str, *, line: Static | None = None) -> None:
+        """Show ``message`` (translated) about ``field``: focus it, and say why.
+
+        The sentence goes on the line right above the footer (``#field-error``), visible
+        whatever the screen's scroll, or on the screen's own message ``line`` right by
+        the field when it has one; the field is scrolled into view, focused and marked
+        (class ``-field-error``, drawn without colour too). Editing the field into a
+        valid value, or ticking the box, removes both (see ``clear_field_error``).
+        """
+        self.clear_field_error()
+        target = line if line is not None else self.query_one("#field-error", Static)
+        target.update(Content(message))
+        target.add_class("-shown", "error")
+        self._error_line = target
+        self._field_in_error = field
+        self._value_in_error = getattr(field, "value", None)
+        field.add_class("-field-error")
+        field.focus(scroll_visible=False)
+        field.scroll_visible(animate=False, immediate=True)
+        if line is not None:
+            line.scroll_visible(animate=False, immediate=True)
+
+    def clear_field_error(self) -> None:
+        """Remove the error shown by ``show_field_error`` (nothing when there is none)."""
+        field, self._field_in_error = self._field_in_error, None
+        line, self._error_line = self._error_line, None
+        if field is not None:
+            field.remove_class("-field-error")
+        if line is not None and line.is_attached:
+            line.update("")
+            line.remove_class("-shown")
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        # A change of the value (not the echo of a value the screen set before showing
+        # the error, such as a wrong code cleared) into one its validators accept.
+        if (
+            event.input is self._field_in_error
+            and event.value != self._value_in_error
+            and (event.validation_result is None or event.validation_result.is_valid)
+        ):
+            self.clear_field_error()
+
+    @on(Checkbox.Changed)
+    @on(Select.Changed)
+    def _choice_changed(self, event: Checkbox.Changed | Select.Changed) -> None:
+        if event.control is self._field_in_error:
+            self.clear_field_error()
+
+    # -- leaving -------------------------------------------------------------------------
+
+    def wants_confirm_before_logout(self) -> bool:
+        """True when Ctrl+Q must ask before leaving (a payment under way on this screen)."""
+        return False
 
     def action_back(self) -> None:
         """Return to the previous screen (never past the first one)."""

@@ -143,9 +143,14 @@ class PasswordScreen(PortalScreen):
     # -- saving ------------------------------------------------------------------------
 
     def _say(self, text: str, *, error: bool = True) -> None:
+        self.clear_field_error()
         message = self.query_one("#password-message", Static)
         message.set_class(error, "error")
         message.update(text)
+
+    def _field_error(self, field: str, text: str) -> None:
+        message = self.query_one("#password-message", Static)
+        self.show_field_error(self.query_one(field, Input), text, line=message)
 
     def action_save(self) -> None:
         """Check the form, then change the password in a worker."""
@@ -155,12 +160,10 @@ class PasswordScreen(PortalScreen):
         new = self.query_one("#new", Input).value
         confirm = self.query_one("#confirm", Input).value
         if not current_pw:
-            self._say(_("Type your current password."))
-            self.query_one("#current", Input).focus()
+            self._field_error("#current", _("Type your current password."))
             return
         if new != confirm:
-            self._say(_("The two new passwords are different."))
-            self.query_one("#confirm", Input).focus()
+            self._field_error("#confirm", _("The two new passwords are different."))
             return
         self._busy = True
         self._say(_("Checking…"), error=False)
@@ -179,11 +182,10 @@ class PasswordScreen(PortalScreen):
         member = portal.member
         result = await portal.call(account.change_password, member, current_pw, new)
         if not result.ok:
-            self._say("\n".join(result.problems))
             field = "#current" if result.wrong_current else "#new"
             if result.wrong_current:
                 self.query_one("#current", Input).value = ""
-            self.query_one(field, Input).focus()
+            self._field_error(field, "\n".join(result.problems))
             return
         reason = get_translator(member.language).gettext(
             "Your password was changed from another session: please log in again."

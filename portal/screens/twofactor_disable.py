@@ -90,7 +90,12 @@ class TwoFactorDisableScreen(PortalScreen):
         password = self.query_one("#disable-password", Input).value
         code = self.query_one("#disable-code", Input).value.strip()
         if not password or not code:
-            self._say(_("Type your password and a code."))
+            empty = "#disable-password" if not password else "#disable-code"
+            self.show_field_error(
+                self.query_one(empty, Input),
+                _("Type your password and a code."),
+                line=self.query_one("#disable-message", Static),
+            )
             return
         if not self._busy:
             self._busy = True
@@ -117,8 +122,11 @@ class TwoFactorDisableScreen(PortalScreen):
         if not done:
             self.query_one("#disable-password", Input).value = ""
             self.query_one("#disable-code", Input).value = ""
-            self.query_one("#disable-password", Input).focus()
-            self._say(locked or _("The password or the code is wrong. Nothing was changed."))
+            self.show_field_error(
+                self.query_one("#disable-password", Input),
+                locked or _("The password or the code is wrong. Nothing was changed."),
+                line=self.query_one("#disable-message", Static),
+            )
             return
         self.notify(_("Two-factor authentication is off."))
         if self.is_current:

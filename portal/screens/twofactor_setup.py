@@ -152,8 +152,8 @@ class TwoFactorSetupScreen(PortalScreen):
             self.confirm(code)
 
     def _say(self, text: str) -> None:
-        self.query_one("#setup-message", Static).update(text)
-        self.query_one("#setup-message", Static).add_class("error")
+        message = self.query_one("#setup-message", Static)
+        self.show_field_error(self.query_one("#totp-code", Input), text, line=message)
 
     @work(exclusive=True, group="twofactor-confirm")
     async def confirm(self, code: str) -> None:

@@ -9,6 +9,7 @@ here, so any screen may open them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import on
@@ -25,8 +26,22 @@ from portal.widgets.pacing import PromptModalScreen
 _DIALOGS_CSS = "../styles/dialogs.tcss"
 
 
+def yes_key() -> str:
+    """The key that answers "yes" in the session's language: ``o`` (oui), ``y`` (yes).
+
+    The first letter of the translated "Yes", so every language gets the key its word
+    starts with; ``n`` answers "no" in French and English alike.
+    """
+    first = _("Yes")[:1].lower()
+    return first if first.isalpha() and first.isascii() and first != "n" else "y"
+
+
 class YesNoDialog(PromptModalScreen[bool]):
-    """A yes/no question (``y``/``n``, ``escape`` is no); dismissed with True for yes.
+    """A yes/no question (``o``/``n`` in French, ``y``/``n`` in English, ``escape`` is no).
+
+    Dismissed with True for yes. ``y`` answers yes in every language (a silent alias in
+    French: muscle memory and scripts keep working); the footer and the buttons show the
+    language's own key.
 
     Args:
         question: The question, already translated (shown as plain text, never markup).
@@ -45,6 +60,14 @@ class YesNoDialog(PromptModalScreen[bool]):
         self, question: str, confirm: str, *, cancel: str | None = None, destructive: bool = False
     ) -> None:
         super().__init__()
+        self._yes_key = yes_key()
+        if self._yes_key != "y":
+            # The language's key, shown first in the footer; "y" stays bound, without a
+            # description: neither the footer nor the help screen lists it.
+            local = Binding(self._yes_key, "answer(True)", "Yes", id="dialog.yes_local")
+            keys = self._bindings.key_to_bindings
+            keys["y"] = [replace(b, description="", show=False) for b in keys.get("y", [])]
+            self._bindings.key_to_bindings = {self._yes_key: [local], **keys}
         self._question = question
         self._confirm = confirm
         self._cancel = cancel
@@ -56,7 +79,7 @@ class YesNoDialog(PromptModalScreen[bool]):
             yield Static(Content(self._question), id="dialog-question")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
-                    f"{self._confirm} (y)",
+                    f"{self._confirm} ({self._yes_key})",
                     id="dialog-yes",
                     variant="error" if self._destructive else "primary",
                     compact=True,

@@ -236,7 +236,7 @@ async def test_a_mistyped_address_is_said_before_any_password(app_for, db, clock
         await pilot.press("enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "ContactScreen"
-        assert "adresse e-mail valide" in text(app, "#message")
+        assert "adresse e-mail valide" in text(app, "#field-error")
 
 
 async def test_five_wrong_passwords_lock_the_dialog(app_for, db, clock) -> None:  # type: ignore[no-untyped-def]

@@ -99,7 +99,7 @@ class InviteScreen(PortalScreen):
                 **fields,
             )
         except GateError as error:
-            message.update(error.translated(_))
+            message.update(error.text())
             message.set_classes("error")
             return
         except PermissionError:

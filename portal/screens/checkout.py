@@ -278,8 +278,12 @@ class CheckoutScreen(DeliveryStepScreen):
         if not quote.lines:
             self._say(_("Your basket is empty."), error=True)
             return
-        if not self.query_one("#checkout-terms", Checkbox).value:
-            self._say(_("Accept the conditions of sale to pay."), error=True)
+        terms = self.query_one("#checkout-terms", Checkbox)
+        if not terms.value:
+            # Focus on the box and a sentence that stays in view at 80x24.
+            sentence = _("Accept the conditions of sale to pay.")
+            self._say(sentence, error=True)
+            self.show_field_error(terms, sentence)
             return
         self.busy = True
         self._say(_("Placing the order…"))

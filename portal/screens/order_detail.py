@@ -141,6 +141,11 @@ class OrderDetailScreen(PortalScreen):
     def _failed(self, message: Failed) -> None:
         self._say(message.text, error=True)
 
+    def wants_confirm_before_logout(self) -> bool:
+        """Ctrl+Q asks first while this order's payment waits for its confirmation."""
+        detail = self.detail
+        return detail is not None and detail.order.status == "awaiting_payment"
+
     def _follow_payment(self, detail: OrderDetail) -> None:
         """Follow the payment live: the page while it is to pay, then its confirmation.
 

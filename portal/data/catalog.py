@@ -3,7 +3,8 @@
 Small typed queries returning frozen dataclasses. Visibility is decided here, in SQL, so
 that a listing never carries an offer the member's organization may not see: an offer
 with no ``offer_organizations`` row is for everyone, otherwise only for those listed.
-Pricing and validation rules live in ``portal.services.catalog``.
+Pricing and validation rules live in ``portal.services.catalog``. Stock moves by
+conditional updates (``take_stock``, ``release_stock``) inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -371,6 +372,64 @@ def set_stock(db: Database, offer_id: int, stock: int | None) -> None:
         " WHERE id = ?",
         [stock, offer_id],
     )
+
+
+def take_stock(db: Database, offer_id: int, quantity: int) -> int | None:
+    """Take ``quantity`` units of an offer whose stock is counted; inside the order's
+    transaction.
+
+    A conditional update (``stock >= quantity``), so two members racing for the last
+    unit cannot both get it. Returns the units taken (0 when the stock is not counted),
+    or None when fewer than ``quantity`` are left (nothing changed).
+    """
+    cur = db.execute(
+        "UPDATE offers SET stock = stock - ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+        " WHERE id = ? AND stock IS NOT NULL AND stock >= ?",
+        [quantity, offer_id, quantity],
+    )
+    if cur.rowcount == 1:
+        return quantity
+    row = db.execute("SELECT stock FROM offers WHERE id = ?", [offer_id]).fetchone()
+    return 0 if row is not None and row[0] is None else None
+
+
+def stock_left(db: Database, offer_id: int) -> int | None:
+    """Units of an offer left (None: not counted, or no such offer)."""
+    row = db.execute("SELECT stock FROM offers WHERE id = ?", [offer_id]).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def record_stock_taken(db: Database, order_id: int, position: int, units: int) -> None:
+    """Remember the units an order line took from stock (what a release gives back)."""
+    db.execute(
+        "UPDATE order_lines SET stock_taken = ? WHERE order_id = ? AND position = ?",
+        [units, order_id, position],
+    )
+
+
+def release_stock(db: Database, order_id: int, line_ids: Iterable[int] | None = None) -> int:
+    """Put back the units an order's lines (or some of them) took from stock; returns how
+    many. Each line's ``stock_taken`` is zeroed, so a second release gives nothing."""
+    where = "order_id = ? AND stock_taken > 0 AND offer_id IS NOT NULL"
+    params: list[Any] = [order_id]
+    if line_ids is not None:
+        ids = list(line_ids)
+        if not ids:
+            return 0
+        where += f" AND id IN ({','.join('?' * len(ids))})"
+        params += ids
+    rows = db.execute(
+        f"SELECT id, offer_id, stock_taken FROM order_lines WHERE {where}", params
+    ).fetchall()
+    for line_id, offer_id, units in rows:
+        db.execute(
+            "UPDATE offers SET stock = stock + ?,"
+            " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+            " WHERE id = ? AND stock IS NOT NULL",
+            [units, offer_id],
+        )
+        db.execute("UPDATE order_lines SET stock_taken = 0 WHERE id = ?", [line_id])
+    return sum(int(r[2]) for r in rows)
 
 
 def organization_names(db: Database) -> dict[int, str]:

@@ -417,6 +417,16 @@ def change_status(
     return cur.rowcount == 1
 
 
+def mark_delivered(db: Database, order_id: int, delivered_at: str) -> bool:
+    """Record when a shipped order's parcel was delivered, once (conditional update)."""
+    cur = db.execute(
+        "UPDATE orders SET delivered_at = ?"
+        " WHERE id = ? AND status = 'shipped' AND delivered_at IS NULL",
+        [delivered_at, order_id],
+    )
+    return cur.rowcount == 1
+
+
 def set_invoice_file(db: Database, order_id: int, invoice_file: str) -> None:
     """Remember where the invoice PDF was written."""
     db.execute("UPDATE orders SET invoice_file = ? WHERE id = ?", [invoice_file, order_id])

@@ -2,8 +2,8 @@
 
 The code is drawn at the top so that it is whole on an 80x24 screen: a Code 128 barcode
 (what a cashier's scanner reads) with the number under it, or, with ``c``, a QR code with
-the number beside it. ``p`` shows the PIN (audited), ``b`` asks the issuer for the
-balance, ``e`` sends the item as PDF by email, ``a`` archives or brings it back.
+the number beside it. ``p`` shows the PIN (audited; offered only when the item has one),
+``b`` asks the issuer for the balance (e-cards only), ``e`` sends the item as PDF by email, ``a`` archives or brings it back.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from portal.services.ecards import ECard
 from portal.services.errors import UserError
 from portal.widgets.barcode import Barcode
 from portal.widgets.dialogs import AskDialog
+from portal.widgets.footer import PortalFooter
 from portal.widgets.format import day_text, when_text
 from portal.widgets.qrcode import QRCode
 
@@ -34,7 +35,8 @@ class ECardDetailScreen(PortalScreen):
 
     CSS_PATH = "../styles/ecards.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "switch_code", "Barcode / QR", id="ecard.code"),
+        # Short descriptions and a compact footer: every key fits 80 columns (issue 3).
+        Binding("c", "switch_code", "Code", id="ecard.code"),
         Binding("p", "pin", "PIN", id="ecard.pin"),
         Binding("b", "balance", "Balance", id="ecard.balance"),
         Binding("e", "send", "Email", id="ecard.send"),
@@ -106,7 +108,17 @@ class ECardDetailScreen(PortalScreen):
             yield Static("", id="ecard-message")
 
     def on_mount(self) -> None:
+        self.query_one(PortalFooter).compact = True  # e-card keys + ^q + F1 in 80 columns
         self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer ``p`` only for an item with a PIN and ``b`` only for an e-card (hidden
+        until the item is read, and on an e-ticket)."""
+        if action == "pin":
+            return self.card is not None and self.card.has_pin
+        if action == "balance":
+            return self.card is not None and self.card.kind == "ecard"
+        return super().check_action(action, parameters)
 
     def __repr__(self) -> str:
         return f"ECardDetailScreen(card_id={self.card_id})"
@@ -133,6 +145,7 @@ class ECardDetailScreen(PortalScreen):
             self.qr = False
             self._draw_code()
         self._draw()
+        self.refresh_bindings()
         if message.note:
             self._say(message.note)
 

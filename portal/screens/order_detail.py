@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from portal.i18n import _, money
+from portal.i18n import PARIS, _, current, money
 from portal.screens.base import PortalScreen
 from portal.screens.order_texts import credit_text, delivery_text, progress_text
 from portal.services import cancellation, checkout, files, returns
@@ -26,6 +26,7 @@ from portal.services.orders import (
     LINE_STATUS_LABELS,
     OrderDetail,
     amount_line,
+    parse_time,
     payment_label,
 )
 from portal.widgets.dialogs import AskDialog, YesNoDialog
@@ -34,6 +35,11 @@ from portal.widgets.qrcode import QRCode
 from portal.widgets.table import DataTable
 
 # -- the screen ------------------------------------------------------------------------------
+
+
+def delivered_day(iso: str) -> str:
+    """The Paris day a parcel was delivered, written out ("1er décembre 2026")."""
+    return current().date(parse_time(iso).astimezone(PARIS).date(), "long")
 
 
 class OrderDetailScreen(PortalScreen):
@@ -247,9 +253,11 @@ class OrderDetailScreen(PortalScreen):
         self.query_one("#order-progress", Static).update(
             Content(progress_text(detail, manager=self.MANAGER))
         )
-        self.query_one("#order-delivery", Static).update(
-            Content(delivery_text(detail, manager=self.MANAGER))
-        )
+        delivery = delivery_text(detail, manager=self.MANAGER)
+        if order.delivered_at:
+            delivered = _("Delivered on {date}", date=delivered_day(order.delivered_at))
+            delivery = f"{delivered}\n{delivery}" if delivery else delivered
+        self.query_one("#order-delivery", Static).update(Content(delivery))
         self.query_one("#order-credit", Static).update(Content(credit_text(detail)))
         table = self.query_one("#order-lines", DataTable)
         table.clear(columns=True)
@@ -308,8 +316,11 @@ class OrderDetailScreen(PortalScreen):
         self.refresh_bindings()
 
     def _return_block(self, detail: OrderDetail) -> str | None:
+        settings = self.portal.services.settings
         return returns.return_block(
-            detail, window_days=self.portal.services.settings.return_window_days
+            detail,
+            window_days=settings.return_window_days,
+            transit_days=settings.return_transit_days,
         )
 
     def actions_text(self, detail: OrderDetail) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from portal.config import Settings
+from portal.data import catalog as catalog_data
 from portal.data import orders as orders_data
 from portal.data import wallet as wallet_data
 from portal.data.db import transaction
@@ -104,6 +105,7 @@ def cancel_in_transaction(
         refunded_at=iso(now) if refunded_any else None,
     ):
         raise UserError(N_("This order changed meanwhile: look at it again."))
+    catalog_data.release_stock(db, order.id)  # products' units back on sale
     orders_data.change_line_status(
         db, order.id, "cancelled", expected=("pending", "preparing", "to_ship")
     )

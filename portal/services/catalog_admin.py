@@ -4,7 +4,10 @@ Admins only: every function re-reads the actor and refuses anyone else at the se
 (``PermissionError``), whatever screen or path called it. Refusals are sentences that
 name what to correct (``CatalogError``); every change is audited, and members see it at
 their next read of the shop (nothing is cached). An offer's stock counts the units of a
-physical product left: at 0 the offer is hidden from members.
+physical product left: at 0 the offer is hidden from members. Placing an order takes
+its units (``checkout.place_order``, a conditional update in the order's transaction);
+cancelling it, its payment expiring or failing, and an accepted return put them back
+(``portal.data.catalog.release_stock``). NULL: not counted, unlimited.
 """
 
 from __future__ import annotations

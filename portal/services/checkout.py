@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from portal.config import Settings
+from portal.data import catalog as catalog_data
 from portal.data import hosted_payments
 from portal.data import orders as orders_data
 from portal.data import wallet as wallet_data
@@ -140,6 +141,8 @@ def place_order(
     Raises:
         UserError: terms not accepted, empty basket, missing card.
         QuoteChanged: balances or basket changed since the quote; nothing written.
+        UserError: a product's stock ran out meanwhile (``SOLD_OUT``, ``FEW_LEFT``);
+            nothing written.
     """
     if not accepted_terms:
         raise UserError(N_("Accept the conditions of sale to pay."))
@@ -201,6 +204,7 @@ def place_order(
                 for i, ln in enumerate(fresh.lines)
             ),
         )
+        _take_stock(db, order_id, fresh.lines)
         for d in fresh.deductions:
             if not wallet_data.debit(
                 db,
@@ -238,6 +242,33 @@ def place_order(
         if fresh.card_cents == 0:
             validate(db, order_id, settings=settings, now=moment)
     return order_detail(db, order_id)
+
+
+SOLD_OUT = N_("“{title}” is sold out meanwhile: remove it from your basket; nothing was ordered.")
+"""The refusal when another member took the last units of a product (a msgid)."""
+FEW_LEFT = N_(
+    "Only {left} of “{title}” left: lower the quantity in your basket; nothing was ordered."
+)
+"""The refusal when fewer units are left than ordered (a msgid)."""
+
+
+def _take_stock(db: Database, order_id: int, lines: Sequence[CheckoutLine]) -> None:
+    """Take the ordered units of counted products from stock, or refuse the whole order.
+
+    Runs inside ``place_order``'s transaction: a refusal rolls back the order, its lines
+    and its debits. Offers whose stock is not counted (NULL) are unlimited.
+    """
+    for position, ln in enumerate(lines):
+        if ln.kind != "product" or ln.offer_id is None:
+            continue
+        taken = catalog_data.take_stock(db, ln.offer_id, ln.quantity)
+        if taken is None:
+            left = catalog_data.stock_left(db, ln.offer_id) or 0
+            if left == 0:
+                raise UserError(SOLD_OUT, title=ln.title)
+            raise UserError(FEW_LEFT, title=ln.title, left=left)
+        if taken:
+            catalog_data.record_stock_taken(db, order_id, position, taken)
 
 
 def _summary(lines: Sequence[CheckoutLine]) -> str:

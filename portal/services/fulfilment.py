@@ -36,7 +36,7 @@ from portal.services.notifications import recipient_for
 from portal.services.order_emails import confirmation_body, notify_shipped
 from portal.services.orders import OrderDetail, is_manager_of, iso, not_found, order_detail
 
-__all__ = ["mark_lines_available", "mark_shipped", "validate"]
+__all__ = ["mark_delivered", "mark_lines_available", "mark_shipped", "validate"]
 
 TRACKING = re.compile(r"^[A-Za-z0-9-]{6,40}$")
 """What a tracking number looks like."""
@@ -150,6 +150,42 @@ def mark_shipped(
             tracking_number=tracking,
         )
         notify_shipped(db, order, tracking)
+    return order_detail(db, order_id)
+
+
+def mark_delivered(
+    db: Database, actor: Member, order_id: int, *, now: dt.datetime | None = None
+) -> OrderDetail:
+    """A manager records that a shipped order's parcel was delivered (audited).
+
+    The return window (``services.returns``) then runs from this moment instead of the
+    shipping day plus ``settings.return_transit_days``.
+
+    Raises:
+        UserError: not a manager of the order's organization, not shipped, or already
+            recorded as delivered. Nothing is written.
+    """
+    actor = authz.current_manager(db, actor)
+    order = orders_data.get_order(db, order_id)
+    if order is None or not is_manager_of(actor, order):
+        raise not_found()
+    moment = now or clock.now()
+    with transaction(db):
+        order = orders_data.get_order(db, order_id)
+        assert order is not None
+        if order.delivered_at is not None:
+            raise UserError(N_("This order is already marked delivered."))
+        if order.status != "shipped":
+            raise UserError(N_("Only a shipped order can be marked delivered."))
+        if not orders_data.mark_delivered(db, order_id, iso(moment)):
+            raise UserError(N_("Only a shipped order can be marked delivered."))
+        audit.record(
+            db,
+            "order.delivered",
+            actor_id=actor.id,
+            organization_id=order.organization_id,
+            target=f"order:{order_id}",
+        )
     return order_detail(db, order_id)
 
 

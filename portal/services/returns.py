@@ -12,9 +12,10 @@ physical line returned.
 E-cards and e-tickets cannot be returned once issued (seed's order FAQ: they do not fall
 under the right of withdrawal), and the refusal says so.
 
-The window runs from the delivery (``delivered_at``) when the carrier reported it, else
-from the shipping day: a member never gets less than ``return_window_days`` after the
-parcel left.
+The window runs ``return_window_days`` from the delivery (``delivered_at``, recorded by
+a manager with ``fulfilment.mark_delivered``), else from the shipping day plus
+``return_transit_days`` (the parcel's assumed journey). Accepting a return puts the
+products' units back in stock.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlite_utils import Database
 
 from portal.config import Settings
 from portal.data import after_sales
+from portal.data import catalog as catalog_data
 from portal.data import orders as orders_data
 from portal.data import wallet as wallet_data
 from portal.data.after_sales import OrderReturn
@@ -91,16 +93,26 @@ def returnable_lines(detail: OrderDetail) -> list[OrderLine]:
     ]
 
 
-def window_end(detail: OrderDetail, window_days: int) -> dt.datetime | None:
-    """The last moment a return may be asked (None before the parcel left)."""
-    start = detail.order.delivered_at or detail.order.shipped_at
-    if start is None:
+def window_end(detail: OrderDetail, window_days: int, transit_days: int = 3) -> dt.datetime | None:
+    """The last moment a return may be asked (None before the parcel left).
+
+    From the recorded delivery when there is one, else from the shipping day plus
+    ``transit_days`` (the parcel's assumed journey).
+    """
+    order = detail.order
+    if order.delivered_at is not None:
+        return parse_time(order.delivered_at) + dt.timedelta(days=window_days)
+    if order.shipped_at is None:
         return None
-    return parse_time(start) + dt.timedelta(days=window_days)
+    return parse_time(order.shipped_at) + dt.timedelta(days=window_days + transit_days)
 
 
 def return_block(
-    detail: OrderDetail, *, window_days: int = 14, now: dt.datetime | None = None
+    detail: OrderDetail,
+    *,
+    window_days: int = 14,
+    transit_days: int = 3,
+    now: dt.datetime | None = None,
 ) -> str | None:
     """Why the order's products cannot be returned now (a message id), or None."""
     moment = now or clock.now()
@@ -108,7 +120,7 @@ def return_block(
         return N_("A return is already asked for this order: the CSE handles it on receipt.")
     if not any(ln.fulfilment == "postal" for ln in detail.lines):
         return NOT_RETURNABLE_DIGITAL
-    end = window_end(detail, window_days)
+    end = window_end(detail, window_days, transit_days)
     if end is None:
         return NOT_SHIPPED
     if not returnable_lines(detail):
@@ -199,7 +211,12 @@ def request_return(
         if order is None or order.member_id != member.id:
             raise not_found()
         detail = order_detail(db, order_id)
-        block = return_block(detail, window_days=settings.return_window_days, now=moment)
+        block = return_block(
+            detail,
+            window_days=settings.return_window_days,
+            transit_days=settings.return_transit_days,
+            now=moment,
+        )
         if block is not None:
             raise UserError(block, days=settings.return_window_days)
         candidates = returnable_lines(detail)
@@ -320,6 +337,7 @@ def accept_return(
             card_refund_status="refund_pending" if refund.card_cents else None,
         ):
             raise UserError(N_("This return is already handled."))
+        catalog_data.release_stock(db, order.id, found.line_ids)  # the units came back
         if refund.card_cents and detail.card is not None:
             card_ref = detail.card.provider_ref
         if last and all(ln.fulfilment == "postal" for ln in detail.lines):

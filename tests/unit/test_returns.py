@@ -97,7 +97,8 @@ def test_after_14_days_a_return_is_refused(db, settings) -> None:
     with_address(db, carol)
     detail = benefit_order(db, settings, carol, [BODUM], shipping=490)
     _shipped(db, settings, carol, detail)
-    late = NOW + dt.timedelta(days=14, minutes=1)
+    # No delivery recorded: 14 days from shipping plus the 3 days' transit allowance.
+    late = NOW + dt.timedelta(days=14 + settings.return_transit_days, minutes=1)
     with pytest.raises(UserError) as refused:
         returns.request_return(db, carol, detail.order.id, reason="x", settings=settings, now=late)
     assert "14-day return period" in str(refused.value)

@@ -2,7 +2,8 @@
 
 The member's order screen with sentences that speak to a manager ("Le colis part…"),
 the member's name, the delivery address and phone, and the manager's actions: ship with a
-tracking number (``s``), cancel with a reason the member reads (``c``), accept a return on
+tracking number (``s``), record the parcel delivered (``l``: the return window then runs
+from that day), cancel with a reason the member reads (``c``), accept a return on
 receipt (``a``) or refuse it (``x``). Every action is audited by its service.
 """
 
@@ -31,6 +32,7 @@ class ManageOrderDetailScreen(OrderDetailScreen):
     MANAGER: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "ship", "Ship", id="manage_order.ship"),
+        Binding("l", "delivered", "Delivered", id="manage_order.delivered"),
         Binding("a", "accept_return", "Accept return", id="manage_order.accept_return"),
         Binding("x", "refuse_return", "Refuse return", id="manage_order.refuse_return"),
     ]
@@ -74,6 +76,8 @@ class ManageOrderDetailScreen(OrderDetailScreen):
         hints: list[str] = []
         if order.has_postal and order.status in ("validated", "preparing"):
             hints.append(_("s: ship with a tracking number"))
+        if order.status == "shipped" and order.delivered_at is None:
+            hints.append(_("l: the parcel is delivered"))
         if detail.cancellable:
             hints.append(_("c: cancel and refund"))
         if returns.open_return(detail) is not None:
@@ -88,6 +92,12 @@ class ManageOrderDetailScreen(OrderDetailScreen):
                 detail is not None
                 and detail.order.has_postal
                 and detail.order.status in ("validated", "preparing")
+            )
+        if action == "delivered":
+            return (
+                detail is not None
+                and detail.order.status == "shipped"
+                and detail.order.delivered_at is None
             )
         if action in ("accept_return", "refuse_return"):
             return detail is not None and returns.open_return(detail) is not None
@@ -120,6 +130,28 @@ class ManageOrderDetailScreen(OrderDetailScreen):
             ),
             answered,
         )
+
+    def action_delivered(self) -> None:
+        """Confirm, then record that the parcel was delivered today."""
+        detail = self.detail
+        if detail is None:
+            return
+
+        def answered(answer: bool | None) -> None:
+            if answer:
+                self.run_manager_action(
+                    fulfilment.mark_delivered,
+                    self.order_id,
+                    done=_("Order {number} is marked delivered.", number=detail.number),
+                )
+
+        question = _(
+            "Was the parcel of order {number} delivered? The member's {days}-day return"
+            " period then runs from today.",
+            number=detail.number,
+            days=self.portal.services.settings.return_window_days,
+        )
+        self.app.push_screen(YesNoDialog(question, _("Mark delivered")), answered)
 
     def action_cancel_order(self) -> None:
         """Ask a reason the member reads, confirm, then cancel and refund."""

@@ -49,6 +49,10 @@ class Settings:
     connection_burst_per_ip: int = 10
     """Connections one address may open at once before ``connection_rate_per_ip``
     applies (the bucket's size)."""
+    handshake_timeout: float = 10.0
+    """Seconds a new connection has to send its SSH version and complete the key exchange
+    (before ``login_timeout`` applies to authentication); a half-open or silent one is
+    dropped then, freeing its address's unauthenticated slot."""
     session_open_timeout: float = 10.0
     """Seconds an authenticated connection may stay without a session (and a session
     channel without a shell) before it is closed."""
@@ -93,6 +97,9 @@ class Settings:
     """Most bytes a member's SFTP inbox may hold (uploads in progress included)."""
     sftp_max_inbox_files: int = 100
     """Most files a member's SFTP inbox may hold."""
+    sftp_rate_bytes: int = 32 * 1000 * 1000
+    """Bytes per second one SFTP channel may upload or download (a token bucket), so a
+    transfer leaves the shared event loop to the other sessions; 0 means unlimited."""
     log_level: str = "INFO"
     """Logging level of the server."""
     http_port: int = 8080
@@ -130,6 +137,9 @@ class Settings:
     """Seller's share capital as printed (empty: not printed, e.g. an association)."""
     return_window_days: int = 14
     """Days after delivery during which a member may ask to return a physical product."""
+    return_transit_days: int = 3
+    """Days a parcel is assumed to travel when no delivery date is recorded: the return
+    window then runs from the shipping day plus these days (``PORTAL_RETURN_TRANSIT_DAYS``)."""
 
     def __post_init__(self) -> None:
         # Derived defaults, filled once so every reader sees the same address.

@@ -4,8 +4,10 @@ Everything runs on one event loop; password verification runs in the store's wor
 threads. ``PortalServer`` starts and stops it (used by ``portal serve`` and the tests).
 
 A connection goes through, in order: admission before key exchange (a per-address rate
-and caps on connections still authenticating, ``limits``), the gate (``auth``) within the
-login timeout, then at most one session at a time (``session``), which must be asked for
+and caps on connections still authenticating, ``limits``), the SSH version and key
+exchange within ``handshake_timeout`` (a half-open connection that never sends its
+banner must not hold its address's unauthenticated slot until the login timeout), the
+gate (``auth``) within the login timeout, then at most one session at a time (``session``), which must be asked for
 within ``session_open_timeout`` of authenticating. Sessions, not connections, count
 against the session caps (``registry``). A session channel runs either the app (a shell)
 or, for a member, the ``sftp`` subsystem (``portal.ssh.sftp``: their inbox and outbox);
@@ -104,6 +106,9 @@ class PortalSSHServer(asyncssh.SSHServer):
         self.session: PortalSession | None = None
         """The connection's one session (like OpenSSH's ``MaxSessions 1``)."""
         self._no_session_timer: asyncio.TimerHandle | None = None
+        self._handshake_timer: asyncio.TimerHandle | None = None
+        """Drops the connection unless the client has asked to authenticate by then
+        (which it can only do once its version is sent and the key exchange complete)."""
 
     @property
     def member(self) -> Any:
@@ -124,6 +129,22 @@ class PortalSSHServer(asyncssh.SSHServer):
         self.gate = Gatekeeper(self.runtime, self.ip)
         self.gate.on_too_many = self._too_many
         self.gate.keys_supported = install_key_hook(conn, self.gate.key_signature_proven)
+        timeout = self.runtime.settings.handshake_timeout
+        if timeout > 0:
+            self._handshake_timer = asyncio.get_running_loop().call_later(
+                timeout, self._handshake_expired
+            )
+
+    def _handshake_expired(self) -> None:
+        self._handshake_timer = None
+        if self.conn is not None:
+            log.info("dropping a connection from %s that did not finish key exchange", self.ip)
+            self.conn.abort()
+
+    def _cancel_handshake_timer(self) -> None:
+        if self._handshake_timer is not None:
+            self._handshake_timer.cancel()
+            self._handshake_timer = None
 
     def auth_completed(self) -> None:
         self._leave_unauthenticated()
@@ -131,6 +152,7 @@ class PortalSSHServer(asyncssh.SSHServer):
         self._expect_session(first=True)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_handshake_timer()
         self._leave_unauthenticated()
         self._cancel_no_session_timer()
         if exc is not None:
@@ -164,6 +186,7 @@ class PortalSSHServer(asyncssh.SSHServer):
     # -- authentication -----------------------------------------------------------------
 
     async def begin_auth(self, username: str) -> bool:
+        self._cancel_handshake_timer()  # key exchange done: the login timeout applies now
         if self.runtime.registry.over_cap(self.ip) and self.conn is not None:
             self.conn.send_auth_banner(TOO_MANY + "\r\n")
             self.conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, TOO_MANY)

@@ -13,6 +13,13 @@ reach the disk by itself. Links can be neither created nor followed nor read.
 refused by a limit, leaves nothing), read-back, removal and renames inside it. ``outbox/``
 is read-only. Every refusal is an ``SFTPError`` (``FX_PERMISSION_DENIED`` or
 ``FX_FAILURE``) whose reason is a sentence in the member's language.
+
+Fairness: the channel shares the event loop with every other session, so the loop only
+moves bytes. Reads and writes of file data run in a small dedicated thread pool
+(``io_executor``; the store's threads are for the database), and each channel's data is
+paced by a token bucket of ``sftp_rate_bytes`` per second. asyncssh handles one request
+of a channel at a time, so while a write waits for tokens the channel's window fills and
+the client stops sending: a fast upload costs the loop a bounded share of its time.
 """
 
 from __future__ import annotations
@@ -22,8 +29,10 @@ import contextlib
 import logging
 import os
 import stat
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +53,8 @@ SFTP_VERSION = 3
 """The protocol version offered (OpenSSH's; ``open`` rather than ``open56``)."""
 BOXES = ("inbox", "outbox")
 MAX_OPEN = 16
+BURST_BYTES = 256 * 1024
+"""Bytes a channel may move at once before ``sftp_rate_bytes`` paces it."""
 """Most files one SFTP channel may hold open at once (each is a descriptor, and an
 upload a temporary file)."""
 
@@ -58,6 +69,51 @@ RESUME = N_("Resuming or appending to an upload is not supported: send the whole
 WRONG_MODE = N_("This file was not opened for that.")
 UNSUPPORTED = N_("This operation is not supported here.")
 TOO_MANY_OPEN = N_("Too many files are open at once: close some first.")
+
+IO_THREADS = 2
+"""Threads doing the SFTP channels' file reads, writes and renames (all channels share
+them; the work is short: page-cache writes, an fsync at close)."""
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def io_executor() -> ThreadPoolExecutor:
+    """The SFTP file-I/O thread pool (created on first use, shared by all channels)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(IO_THREADS, thread_name_prefix="portal-sftp-io")
+        return _executor
+
+
+@dataclass
+class Pacer:
+    """A channel's byte budget: ``rate`` bytes per second, ``burst`` at once (a token
+    bucket); ``rate`` 0 means unlimited."""
+
+    rate: float
+    burst: float
+    clock: Callable[[], float] = time.monotonic
+    tokens: float = field(init=False)
+    stamp: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.burst
+        self.stamp = self.clock()
+
+    def delay(self, size: int) -> float:
+        """Spend ``size`` bytes; the seconds to wait before moving them (0: at once)."""
+        if self.rate <= 0:
+            return 0.0
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        self.tokens -= size
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+
+    async def wait(self, size: int) -> None:
+        """Wait until ``size`` bytes may move; always yields to the loop's other work."""
+        await asyncio.sleep(self.delay(size))
 
 
 @dataclass(eq=False)
@@ -79,6 +135,8 @@ class _Upload:
     closed: bool = field(default=False)
     from_start: bool = False
     """The first write must be at offset 0 (the file existed and was not truncated)."""
+    pending: asyncio.Future[int] | None = None
+    """The write running in the I/O threads (the descriptor is closed after it)."""
 
 
 class PortalSFTPServer(asyncssh.SFTPServer):
@@ -103,6 +161,11 @@ class PortalSFTPServer(asyncssh.SFTPServer):
         self._open_count = 0
         """Files open on this channel (downloads and uploads)."""
         self._started = time.time()
+        rate = float(settings.sftp_rate_bytes)
+        self.pacer = Pacer(rate, min(rate, float(BURST_BYTES)))
+
+    async def _in_thread(self, work: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(io_executor(), work, *args)
 
     # -- errors -------------------------------------------------------------------------
 
@@ -277,12 +340,14 @@ class PortalSFTPServer(asyncssh.SFTPServer):
         self._uploads.add(handle)
         return handle
 
-    def read(self, file_obj: object, offset: int, size: int) -> bytes:
+    async def read(self, file_obj: object, offset: int, size: int) -> bytes:  # type: ignore[override]
         if not isinstance(file_obj, _Download):
             raise self._denied(WRONG_MODE)
-        return os.pread(file_obj.fd, size, offset)
+        await self.pacer.wait(size)
+        data: bytes = await self._in_thread(os.pread, file_obj.fd, size, offset)
+        return data
 
-    def write(self, file_obj: object, offset: int, data: bytes) -> int:
+    async def write(self, file_obj: object, offset: int, data: bytes) -> int:  # type: ignore[override]
         if not isinstance(file_obj, _Upload):
             raise self._denied(WRONG_MODE)
         if file_obj.error is not None:
@@ -298,15 +363,28 @@ class PortalSFTPServer(asyncssh.SFTPServer):
             file_obj.error = self._from(exc)
             self._drop(file_obj)  # nothing of a refused upload stays on disk
             raise file_obj.error from None
-        os.pwrite(file_obj.fd, data, offset)
-        file_obj.size = new_size
+        file_obj.size = new_size  # counted now: a refused next write sees it
+        await self.pacer.wait(len(data))
+        if file_obj.closed:  # the channel ended while this write waited
+            raise file_obj.error or self._failed(UNSUPPORTED)
+        loop = asyncio.get_running_loop()
+        file_obj.pending = loop.run_in_executor(io_executor(), os.pwrite, file_obj.fd, data, offset)
+        try:
+            await file_obj.pending
+        finally:
+            file_obj.pending = None
         return len(data)
 
     def _drop(self, handle: _Upload) -> None:
         """Close and delete an upload that will never complete."""
         if not handle.closed:
             handle.closed = True
-            os.close(handle.fd)
+            fd = handle.fd
+            if handle.pending is not None and not handle.pending.done():
+                # Its write is still running in a thread: close the descriptor after it.
+                handle.pending.add_done_callback(lambda _: _close_quietly(fd))
+            else:
+                os.close(fd)
         files.discard_upload(handle.upload)
         self._uploads.discard(handle)
 
@@ -332,7 +410,7 @@ class PortalSFTPServer(asyncssh.SFTPServer):
             files.finish_upload(self.settings, self.login, file_obj.upload)
 
         try:
-            await asyncio.to_thread(finish)
+            await self._in_thread(finish)
         except FileError as exc:
             log.info("upload refused for member %s: %s", self.login, exc)
             raise self._from(exc) from None
@@ -432,6 +510,11 @@ class PortalSFTPServer(asyncssh.SFTPServer):
         # Like OpenSSH's sftp-server exiting: report status 0, which scp waits for.
         with contextlib.suppress(OSError, asyncssh.Error):
             self.channel.exit(0)
+
+
+def _close_quietly(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 async def _iterate(names: list[SFTPName]) -> AsyncIterator[SFTPName]:

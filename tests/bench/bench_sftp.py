@@ -7,9 +7,11 @@ to his inbox over SFTP again and again; the upload rate is measured alone and du
 the typing. Bob's client is OpenSSH's ``sftp`` in its own process, as a member's would
 be, logged in once (the rates exclude the login). ``--client asyncssh`` runs asyncssh's
 client in this process instead: the client's own encryption then competes for the
-server's event loop, and both figures are worse than a real member would see.
+server's event loop, and both figures are worse than a real member would see. ``--rate`` overrides the
+server's ``sftp_rate_bytes`` (the per-channel pace; 0 lifts it).
 
     python -m tests.bench.bench_sftp [--keys 100] [--mib 10] [--client openssh|asyncssh]
+                                     [--rate BYTES_PER_S]
 """
 
 from __future__ import annotations
@@ -106,10 +108,11 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
     settings = load_settings(environ={}, data_dir=template)
     await asyncio.to_thread(init_database, settings)
     data = bytes(range(256)) * (args.mib * 1024 * 1024 // 256)
-    async with running_server(data_dir / "run", settings.db_path) as server:
+    overrides = {} if args.rate is None else {"sftp_rate_bytes": args.rate}
+    async with running_server(data_dir / "run", settings.db_path, **overrides) as server:
         conn, _ = await connect(server.port, "alice", PASSWORD)
         member = await open_terminal(conn)
-        await member.wait_for("Bonjour Alice !")
+        await member.wait_for("Bonjour Alice")  # whatever space precedes the "!"
         await type_keys(member, 10)  # warm up
         alone = await type_keys(member, args.keys)
 
@@ -147,7 +150,9 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
             await openssh.stop()
         conn.close()
 
-    size = f"{len(data) / 1e6:.1f} MB ({args.client})"
+    rate = server.settings.sftp_rate_bytes
+    pace = f"{rate / 1e6:g} MB/s per channel" if rate else "unlimited"
+    size = f"{len(data) / 1e6:.1f} MB ({args.client}, {pace})"
     print(f"upload of {size} alone:         {max(rates_alone):6.1f} MB/s (best of 3)")
     print(
         f"upload of {size} while typing:  {sum(rates_typing) / len(rates_typing):6.1f} MB/s"
@@ -167,6 +172,9 @@ def main(argv: list[str] | None = None) -> None:
         choices=("openssh", "asyncssh"),
         default="openssh" if shutil.which("sftp") else "asyncssh",
         help="the uploading client (default: OpenSSH's sftp when installed)",
+    )
+    parser.add_argument(
+        "--rate", type=int, default=None, help="sftp_rate_bytes (bytes/s; 0: unlimited)"
     )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:

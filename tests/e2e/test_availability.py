@@ -66,7 +66,7 @@ async def alice_logs_in(server: PortalServer, **kwargs: Any) -> None:
     conn, _ = await connect(server.port, *ALICE, **kwargs)
     try:
         term = await open_terminal(conn)
-        await term.wait_for("Bonjour Alice !")
+        await term.wait_for("Bonjour Alice")  # whatever space precedes the "!"
     finally:
         conn.close()
 
@@ -149,10 +149,41 @@ async def test_half_open_connections_do_not_block_another_address(
         await until(lambda: server.runtime.limits.unauthenticated == 0)
 
 
+async def test_half_open_connections_are_dropped_at_the_handshake_timeout(
+    tmp_path: Path, demo_database: Path
+) -> None:
+    """Sockets that never send an SSH banner hold their address's unauthenticated slots
+    only until the handshake timeout (not the login timeout): then the server hangs up
+    on them and a member behind the same address logs in."""
+    settings = {
+        "handshake_timeout": 0.5,
+        "login_timeout": 600,  # far beyond the test's waits: only the handshake timeout acts
+        "max_unauthenticated_per_ip": 5,
+        **NO_RATE_LIMIT,
+    }
+    async with server_with(tmp_path, demo_database, **settings) as server:
+        limits = server.runtime.limits
+        raw = [await open_raw(server.port) for _ in range(6)]
+        try:
+            lines = [await first_line(reader) for reader, _writer in raw]
+            assert sum(line.startswith(b"SSH-2.0-") for line in lines) == 5
+            assert lines[-1] == b"Not allowed at this time"  # the address is full meanwhile
+            for reader, _writer in raw[:5]:  # the server hangs up by itself
+                assert await asyncio.wait_for(reader.read(), WAIT) == b""
+            await until(lambda: limits.unauthenticated == 0)
+            # Its slots are free: a member from the same address (whose handshake and
+            # login take longer than the timeout, the timer stops at authentication).
+            await alice_logs_in(server)
+        finally:
+            for _reader, writer in raw:
+                writer.close()
+
+
 async def test_unauthenticated_connections_are_dropped_at_the_login_timeout(
     tmp_path: Path, demo_database: Path
 ) -> None:
-    async with server_with(tmp_path, demo_database, login_timeout=1, **NO_RATE_LIMIT) as server:
+    settings = {"login_timeout": 1, "handshake_timeout": 0, **NO_RATE_LIMIT}  # 0: no timer
+    async with server_with(tmp_path, demo_database, **settings) as server:
         reader, writer = await open_raw(server.port)
         assert (await first_line(reader)).startswith(b"SSH-2.0-")
         # The server hangs up by itself (the wait is a safety net, not the timeout).

@@ -22,6 +22,7 @@ from portal.data import members as members_data
 from portal.data.db import connect as connect_db
 from portal.services import files, twofactor
 from portal.ssh.server import PortalServer
+from portal.ssh.sftp import BURST_BYTES, Pacer
 from tests.e2e.conftest import ALICE, BOB
 from tests.e2e.harness import WAIT, connect, running_server
 
@@ -335,3 +336,37 @@ async def test_housekeeping_removes_abandoned_uploads(server: PortalServer) -> N
     os.utime(old, (past, past))
     await server._housekeeping()
     assert sorted(os.listdir(inbox)) == sorted([fresh.name, "kept.pdf"])
+
+
+def test_the_pacer_is_a_token_bucket() -> None:
+    """A channel moves ``burst`` bytes at once, then ``rate`` per second; 0 is unlimited."""
+    now = [0.0]
+    pacer = Pacer(1000.0, 500.0, clock=lambda: now[0])
+    assert pacer.delay(400) == 0.0
+    assert pacer.delay(300) == pytest.approx(0.2)  # 200 bytes in debt at 1000 B/s
+    now[0] += 0.2
+    assert pacer.delay(100) == pytest.approx(0.1)
+    now[0] += 10.0  # refills to the burst, no further
+    assert pacer.delay(500) == 0.0 and pacer.delay(1) > 0
+    assert Pacer(0.0, 0.0).delay(10**9) == 0.0
+
+
+async def test_uploads_and_downloads_are_paced(tmp_path: Path, demo_database: Path) -> None:
+    """With ``sftp_rate_bytes`` set, a transfer cannot go faster than the pace (after the
+    burst), so it leaves the shared event loop to the other sessions; the bytes arrive
+    intact."""
+    rate = 2_000_000
+    async with running_server(tmp_path / "data", demo_database, sftp_rate_bytes=rate) as srv:
+        conn, sftp = await _sftp(srv)
+        async with conn:
+            data = os.urandom(3_000_000)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            await _put(sftp, "inbox/paced.bin", data)
+            took = loop.time() - started
+            assert took >= (len(data) - BURST_BYTES) / rate * 0.95
+            started = loop.time()
+            async with sftp.open("inbox/paced.bin", "rb") as fh:
+                back = await fh.read()
+            assert back == data
+            assert loop.time() - started >= (len(data) - BURST_BYTES) / rate * 0.95

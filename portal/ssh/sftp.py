@@ -29,10 +29,8 @@ import contextlib
 import logging
 import os
 import stat
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +42,7 @@ from portal.config import Settings
 from portal.i18n import N_, get_translator
 from portal.services import files
 from portal.services.files import FileError
+from portal.ssh.sftp_io import BURST_BYTES, Pacer, io_executor
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +52,6 @@ SFTP_VERSION = 3
 """The protocol version offered (OpenSSH's; ``open`` rather than ``open56``)."""
 BOXES = ("inbox", "outbox")
 MAX_OPEN = 16
-BURST_BYTES = 256 * 1024
-"""Bytes a channel may move at once before ``sftp_rate_bytes`` paces it."""
 """Most files one SFTP channel may hold open at once (each is a descriptor, and an
 upload a temporary file)."""
 
@@ -69,51 +66,6 @@ RESUME = N_("Resuming or appending to an upload is not supported: send the whole
 WRONG_MODE = N_("This file was not opened for that.")
 UNSUPPORTED = N_("This operation is not supported here.")
 TOO_MANY_OPEN = N_("Too many files are open at once: close some first.")
-
-IO_THREADS = 2
-"""Threads doing the SFTP channels' file reads, writes and renames (all channels share
-them; the work is short: page-cache writes, an fsync at close)."""
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
-
-
-def io_executor() -> ThreadPoolExecutor:
-    """The SFTP file-I/O thread pool (created on first use, shared by all channels)."""
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(IO_THREADS, thread_name_prefix="portal-sftp-io")
-        return _executor
-
-
-@dataclass
-class Pacer:
-    """A channel's byte budget: ``rate`` bytes per second, ``burst`` at once (a token
-    bucket); ``rate`` 0 means unlimited."""
-
-    rate: float
-    burst: float
-    clock: Callable[[], float] = time.monotonic
-    tokens: float = field(init=False)
-    stamp: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.tokens = self.burst
-        self.stamp = self.clock()
-
-    def delay(self, size: int) -> float:
-        """Spend ``size`` bytes; the seconds to wait before moving them (0: at once)."""
-        if self.rate <= 0:
-            return 0.0
-        now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        self.tokens -= size
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
-
-    async def wait(self, size: int) -> None:
-        """Wait until ``size`` bytes may move; always yields to the loop's other work."""
-        await asyncio.sleep(self.delay(size))
 
 
 @dataclass(eq=False)

@@ -22,7 +22,7 @@ from portal.data import members as members_data
 from portal.data.db import connect as connect_db
 from portal.services import files, twofactor
 from portal.ssh.server import PortalServer
-from portal.ssh.sftp import BURST_BYTES, Pacer
+from portal.ssh.sftp_io import BURST_BYTES, Pacer
 from tests.e2e.conftest import ALICE, BOB
 from tests.e2e.harness import WAIT, connect, running_server
 

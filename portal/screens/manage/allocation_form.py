@@ -26,6 +26,7 @@ from textual.widgets.selection_list import Selection
 
 from portal.i18n import N_, _, money
 from portal.screens.base import PortalScreen
+from portal.screens.manage.forms import form_row
 from portal.services import allocations, authz, directory, programs, subsidies
 from portal.services.allocations import AllocationPreview, AllocationRequest
 from portal.services.benefits import KIND_LABELS
@@ -81,32 +82,36 @@ class AllocationFormScreen(PortalScreen):
                 with RadioSet(id="allocation-kind"):
                     for kind, label in KIND_LABELS.items():
                         yield RadioButton(_(label), value=kind == "gift", id=f"kind-{kind}")
-            with Horizontal(classes="form-row"):
-                yield Label(_("Name"), classes="field-label")
-                yield Input(
+            yield form_row(
+                _("Name"),
+                Input(
                     placeholder=_("e.g. Chèque cadeau de Noël"),
                     id="allocation-label",
                     max_length=80,
                     compact=True,
-                )
-            with Horizontal(classes="form-row"):
-                yield Label(_("Amount (€)"), classes="field-label")
-                yield Input(placeholder="50", id="allocation-amount", max_length=10, compact=True)
-                yield Label(_("Year"), classes="field-label-short")
-                yield Input(
-                    str(today_paris().year), id="allocation-year", max_length=4, compact=True
-                )
-            with Horizontal(classes="form-row", id="allocation-rule-row"):
-                yield Label(_("Rule"), classes="field-label")
-                yield Select[int]([], prompt=_("Subsidy rule"), id="allocation-rule", compact=True)
-            with Horizontal(classes="form-row", id="allocation-event-row"):
-                yield Label(_("Event"), classes="field-label")
-                yield Select[str](
+                ),
+            )
+            yield form_row(
+                _("Amount (€)"),
+                Input(placeholder="50", id="allocation-amount", max_length=10, compact=True),
+                Label(_("Year"), classes="field-label-short"),
+                Input(str(today_paris().year), id="allocation-year", max_length=4, compact=True),
+            )
+            yield form_row(
+                _("Rule"),
+                Select[int]([], prompt=_("Subsidy rule"), id="allocation-rule", compact=True),
+                id="allocation-rule-row",
+            )
+            yield form_row(
+                _("Event"),
+                Select[str](
                     [(_(label), code) for code, label in LISTED_EVENTS.items()],
                     prompt=_("URSSAF event (none)"),
                     id="allocation-event",
                     compact=True,
-                )
+                ),
+                id="allocation-event-row",
+            )
             yield Checkbox(_("Renew it next year"), True, id="allocation-renews", compact=True)
             yield Checkbox(
                 _("All members of the organization"), id="allocation-everyone", compact=True
@@ -129,14 +134,15 @@ class AllocationFormScreen(PortalScreen):
             yield SelectionList[int](id="allocation-groups", compact=True)
             yield Label(_("Members (space: choose)"), id="allocation-members-label")
             yield SelectionList[int](id="allocation-members", compact=True)
-            with Horizontal(classes="form-row"):
-                yield Label(_("Amounts file"), classes="field-label")
-                yield Input(
+            yield form_row(
+                _("Amounts file"),
+                Input(
                     placeholder=_("optional: login;amount lines, a file of your inbox"),
                     id="allocation-file",
                     max_length=120,
                     compact=True,
-                )
+                ),
+            )
             yield Button(
                 _("Allocate (Ctrl+S)"), id="allocation-submit", variant="primary", compact=True
             )

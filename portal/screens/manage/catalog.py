@@ -9,27 +9,24 @@ refuse anyone but an admin and audit every change; members see it at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.content import Content
 from textual.widgets import Input, Static
 
-from portal.i18n import _, money
-from portal.screens.base import PortalScreen
+from portal.i18n import N_, _, money
+from portal.screens.manage.listing import ManageListScreen
 from portal.screens.manage.offer_form import OfferFormScreen
 from portal.services import catalog_admin
 from portal.services.catalog_admin import AdminOffer
-from portal.services.errors import PortalError
 from portal.widgets.dialogs import AskDialog
 from portal.widgets.table import DataTable
 
 
-class CatalogAdminScreen(PortalScreen):
+class CatalogAdminScreen(ManageListScreen[AdminOffer]):
     """The table of every offer and the keys to change them."""
 
     CSS_PATH = "../../styles/admin.tcss"
@@ -40,10 +37,13 @@ class CatalogAdminScreen(PortalScreen):
         Binding("s", "stock", "Stock", id="catalog_admin.stock"),
         Binding("p", "partner", "New partner", id="catalog_admin.partner"),
     ]
+    TABLE_ID = "catalog-table"
+    MESSAGE_ID = "catalog-message"
+    DENIED = N_("Platform admins only.")
+    READ_DENIED = DENIED
 
     def __init__(self) -> None:
         super().__init__()
-        self.offers: list[AdminOffer] = []
         self.query_text = ""
 
     def screen_title(self) -> str:
@@ -56,14 +56,14 @@ class CatalogAdminScreen(PortalScreen):
             yield Static("", id="catalog-message")
 
     def on_mount(self) -> None:
-        table = self.query_one("#catalog-table", DataTable)
-        table.add_column(_("Offer"), key="title")
-        table.add_column(_("Partner"), key="partner")
-        table.add_column(_("Price"), key="price")
-        table.add_column(_("Stock"), key="stock")
-        table.add_column(_("Status"), key="status")
-        table.add_column(_("Organizations"), key="organizations")
-        table.focus()
+        self.add_columns(
+            (_("Offer"), "title"),
+            (_("Partner"), "partner"),
+            (_("Price"), "price"),
+            (_("Stock"), "stock"),
+            (_("Status"), "status"),
+            (_("Organizations"), "organizations"),
+        )
 
     def on_screen_resume(self) -> None:
         """Read again each time the screen shows (back from the form too)."""
@@ -83,57 +83,24 @@ class CatalogAdminScreen(PortalScreen):
             return _("-{percent} %", percent=percent)
         return money(offer.unit_price_cents or 0)
 
-    @work(exclusive=True, group="catalog-admin")
-    async def reload(self) -> None:
-        """Read the offers again."""
-        try:
-            self.offers = await self.portal.call(
-                catalog_admin.admin_offers, self.portal.member, self.query_text
-            )
-        except PermissionError:
-            self._say(_("Platform admins only."), error=True)
-            return
-        table = self.query_one("#catalog-table", DataTable)
-        row = table.cursor_row
-        table.clear()
-        for item in self.offers:
-            offer = item.offer
-            table.add_row(
-                offer.title,
-                offer.partner_name,
-                self._price(item),
-                "—" if offer.stock is None else str(offer.stock),
-                _("open") if offer.active else _("withdrawn"),
-                ", ".join(item.organizations) or _("all"),
-                key=str(offer.id),
-            )
-        if self.offers:
-            table.move_cursor(row=min(row, len(self.offers) - 1))
+    async def fetch(self) -> list[AdminOffer]:
+        return await self.portal.call(
+            catalog_admin.admin_offers, self.portal.member, self.query_text
+        )
 
-    def _selected(self) -> AdminOffer | None:
-        table = self.query_one("#catalog-table", DataTable)
-        if not self.offers or table.cursor_row < 0:
-            return None
-        return self.offers[min(table.cursor_row, len(self.offers) - 1)]
+    def cells(self, item: AdminOffer) -> list[Any]:
+        offer = item.offer
+        return [
+            offer.title,
+            offer.partner_name,
+            self._price(item),
+            "—" if offer.stock is None else str(offer.stock),
+            _("open") if offer.active else _("withdrawn"),
+            ", ".join(item.organizations) or _("all"),
+        ]
 
-    def _say(self, message: str, *, error: bool = False) -> None:
-        widget = self.query_one("#catalog-message", Static)
-        widget.update(Content(message))
-        widget.set_classes("error" if error else "success")
-
-    @work(group="catalog-change")
-    async def change(self, fn: Callable[..., Any], *args: Any, done: str) -> None:
-        """Run one change, then read the offers again."""
-        try:
-            await self.portal.call(fn, self.portal.member, *args)
-        except PortalError as error:
-            self._say(error.text(), error=True)
-            return
-        except PermissionError:
-            self._say(_("Platform admins only."), error=True)
-            return
-        self._say(done)
-        self.reload()
+    def key(self, item: AdminOffer) -> str:
+        return str(item.offer.id)
 
     @work(group="catalog-form")
     async def open_form(self, offer_id: int | None) -> None:
@@ -153,7 +120,7 @@ class CatalogAdminScreen(PortalScreen):
 
     def action_edit(self) -> None:
         """Edit the selected offer."""
-        item = self._selected()
+        item = self.selected()
         if item is not None:
             self.open_form(item.offer.id)
 
@@ -164,7 +131,7 @@ class CatalogAdminScreen(PortalScreen):
 
     def action_toggle_active(self) -> None:
         """Withdraw the selected offer from the shop, or open it again."""
-        item = self._selected()
+        item = self.selected()
         if item is not None:
             self.change(
                 catalog_admin.set_offer_active,
@@ -175,7 +142,7 @@ class CatalogAdminScreen(PortalScreen):
 
     def action_stock(self) -> None:
         """Set the selected product's stock (empty: not counted)."""
-        item = self._selected()
+        item = self.selected()
         if item is None:
             return
 
@@ -184,7 +151,7 @@ class CatalogAdminScreen(PortalScreen):
                 return
             value = value.strip()
             if value and not (value.isascii() and value.isdigit()):
-                self._say(_("The stock is a whole number (empty: not counted)."), error=True)
+                self.say(_("The stock is a whole number (empty: not counted)."), error=True)
                 return
             self.change(
                 catalog_admin.set_stock,
@@ -205,9 +172,7 @@ class CatalogAdminScreen(PortalScreen):
 
     def action_partner(self) -> None:
         """Add a partner (offers name their partner; a new name in the form adds one too)."""
-
-        def answered(name: str | None) -> None:
-            if name:
-                self.change(catalog_admin.save_partner, name, done=_("Partner added."))
-
-        self.app.push_screen(AskDialog(_("Name of the new partner:"), max_length=80), answered)
+        self.ask(
+            AskDialog(_("Name of the new partner:"), max_length=80),
+            lambda name: self.change(catalog_admin.save_partner, name, done=_("Partner added.")),
+        )

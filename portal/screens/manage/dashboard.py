@@ -11,7 +11,7 @@ A manager sees their organization; an admin every organization, or one chosen wi
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -24,6 +24,7 @@ from textual_plotext import PlotextPlot
 from portal.data.members import Organization
 from portal.i18n import _, money
 from portal.screens.base import PortalScreen
+from portal.screens.manage.scope import next_organization, scope_text
 from portal.services import clock, dashboard
 from portal.services.dashboard import Dashboard
 from portal.widgets.table import DataTable
@@ -94,13 +95,7 @@ class DashboardScreen(PortalScreen):
                     yield DataTable(id="table-members", classes="report-table")
 
     def _scope_text(self) -> str:
-        if self.portal.member.role != "admin":
-            name = self.portal.member.organization_name
-        elif self.organization_id is None:
-            name = _("Every organization")
-        else:
-            name = next((o.name for o in self.organizations if o.id == self.organization_id), "")
-        return _("{organization} · year {year}", organization=name, year=self.year)
+        return scope_text(self.portal.member, self.organizations, self.organization_id, self.year)
 
     def on_mount(self) -> None:
         self.reload()
@@ -124,9 +119,7 @@ class DashboardScreen(PortalScreen):
         self._draw_members(figures)
 
     def _draw_spending(self, figures: Dashboard) -> None:
-        chart = self.query_one("#chart-spending", PlotextPlot)
-        plt = chart.plt
-        plt.clear_data()
+        plt = self._chart("spending")
         plt.multiple_bar(
             _month_labels(),
             [
@@ -138,10 +131,7 @@ class DashboardScreen(PortalScreen):
         self._legend(
             "spending", _("Spending per month (EUR)"), (FILLED, _("benefits")), (HATCHED, _("card"))
         )
-        chart.refresh()
-        table = self.query_one("#table-spending", DataTable)
-        table.clear(columns=True)
-        table.add_columns(_("Month"), _("Benefits"), _("Card"), _("Orders"))
+        table = self._table("spending", _("Month"), _("Benefits"), _("Card"), _("Orders"))
         for m in figures.months:
             table.add_row(f"{m.month:02d}", money(m.benefits_cents), money(m.card_cents), m.orders)
         table.add_row(
@@ -152,9 +142,7 @@ class DashboardScreen(PortalScreen):
         )
 
     def _draw_programs(self, figures: Dashboard) -> None:
-        chart = self.query_one("#chart-programs", PlotextPlot)
-        plt = chart.plt
-        plt.clear_data()
+        plt = self._chart("programs")
         programs = figures.programs
         if programs:
             plt.multiple_bar(
@@ -171,11 +159,16 @@ class DashboardScreen(PortalScreen):
             (FILLED, _("spent")),
             (HATCHED, _("allocated")),
         )
-        chart.refresh()
-        table = self.query_one("#table-programs", DataTable)
-        table.clear(columns=True)
-        table.add_columns(
-            "#", _("Program"), _("Members"), _("Allocated"), _("Spent"), _("Lapsed"), _("Left"), "%"
+        table = self._table(
+            "programs",
+            "#",
+            _("Program"),
+            _("Members"),
+            _("Allocated"),
+            _("Spent"),
+            _("Lapsed"),
+            _("Left"),
+            "%",
         )
         for number, p in enumerate(programs, 1):
             share = f"{100 * p.spent_cents // p.allocated_cents} %" if p.allocated_cents else "–"
@@ -191,9 +184,7 @@ class DashboardScreen(PortalScreen):
             )
 
     def _draw_offers(self, figures: Dashboard) -> None:
-        chart = self.query_one("#chart-offers", PlotextPlot)
-        plt = chart.plt
-        plt.clear_data()
+        plt = self._chart("offers")
         offers = figures.top_offers
         if offers:
             plt.bar(
@@ -202,23 +193,32 @@ class DashboardScreen(PortalScreen):
                 marker=FILLED,
             )
         self._legend("offers", _("Top offers (EUR)"), (FILLED, _("amount ordered")))
-        chart.refresh()
-        table = self.query_one("#table-offers", DataTable)
-        table.clear(columns=True)
-        table.add_columns("#", _("Offer"), _("Quantity"), _("Amount"))
+        table = self._table("offers", "#", _("Offer"), _("Quantity"), _("Amount"))
         for number, o in enumerate(offers, 1):
             table.add_row(number, o.title, o.quantity, money(o.total_cents))
 
+    def _chart(self, name: str) -> Any:
+        """The plotext of the chart ``name``, emptied to be drawn again."""
+        plt = self.query_one(f"#chart-{name}", PlotextPlot).plt
+        plt.clear_data()
+        return plt
+
     def _legend(self, chart: str, title: str, *series: tuple[str, str]) -> None:
         """The chart's title and legend as text above it: each series by its marker's
-        shape (plotext draws no legend marker for a series of zeros)."""
+        shape (plotext draws no legend marker for a series of zeros); the chart is drawn."""
         keys = "   ".join(f"{marker * 2} {label}" for marker, label in series)
         self.query_one(f"#legend-{chart}", Static).update(Content(f"{title}   {keys}"))
+        self.query_one(f"#chart-{chart}", PlotextPlot).refresh()
+
+    def _table(self, name: str, *columns: str) -> DataTable:
+        """The table ``name``, emptied with these columns."""
+        table = self.query_one(f"#table-{name}", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*columns)
+        return table
 
     def _draw_members(self, figures: Dashboard) -> None:
-        table = self.query_one("#table-members", DataTable)
-        table.clear(columns=True)
-        table.add_columns(_("Figure"), _("Value"))
+        table = self._table("members", _("Figure"), _("Value"))
         table.add_row(_("Active members"), figures.members.active)
         table.add_row(_("Members who ordered this year"), figures.members.buyers)
         table.add_row(_("Accounts waiting (pending, invited, locked)"), figures.members.pending)
@@ -238,7 +238,5 @@ class DashboardScreen(PortalScreen):
         """Admins: every organization, then each one in turn."""
         if self.portal.member.role != "admin":
             return
-        ids: list[int | None] = [None, *(o.id for o in self.organizations)]
-        at = ids.index(self.organization_id) if self.organization_id in ids else 0
-        self.organization_id = ids[(at + 1) % len(ids)]
+        self.organization_id = next_organization(self.organizations, self.organization_id)
         self.reload()

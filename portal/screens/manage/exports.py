@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from portal.data.members import Organization
 from portal.i18n import _
 from portal.screens.base import PortalScreen
+from portal.screens.manage.scope import next_organization, scope_text
 from portal.services import clock, dashboard, exports
 
 
@@ -57,13 +58,7 @@ class ExportsScreen(PortalScreen):
             yield Static("", id="exports-message")
 
     def _scope_text(self) -> str:
-        if self.portal.member.role != "admin":
-            name = self.portal.member.organization_name
-        elif self.organization_id is None:
-            name = _("Every organization")
-        else:
-            name = next((o.name for o in self.organizations if o.id == self.organization_id), "")
-        return _("{organization} · year {year}", organization=name, year=self.year)
+        return scope_text(self.portal.member, self.organizations, self.organization_id, self.year)
 
     async def on_mount(self) -> None:
         self.query_one("#exports-menu", OptionList).focus()
@@ -106,7 +101,5 @@ class ExportsScreen(PortalScreen):
         """Admins: every organization, then each one in turn."""
         if self.portal.member.role != "admin":
             return
-        ids: list[int | None] = [None, *(o.id for o in self.organizations)]
-        at = ids.index(self.organization_id) if self.organization_id in ids else 0
-        self.organization_id = ids[(at + 1) % len(ids)]
+        self.organization_id = next_organization(self.organizations, self.organization_id)
         self.query_one("#exports-scope", Static).update(self._scope_text())

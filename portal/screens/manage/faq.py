@@ -11,23 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.content import Content
 from textual.widgets import Static
 
-from portal.i18n import _
-from portal.screens.base import PortalScreen
+from portal.i18n import N_, _
+from portal.screens.manage.listing import ManageListScreen
 from portal.services import help as help_service
-from portal.services.errors import PortalError
 from portal.services.help import HelpEntry
 from portal.widgets.dialogs import AskDialog, ConfirmDialog
 from portal.widgets.table import DataTable
 
 
-class FaqEditorScreen(PortalScreen):
+class FaqEditorScreen(ManageListScreen[HelpEntry]):
     """The table of entries the actor edits, and the keys to change them."""
 
     CSS_PATH = "../../styles/admin.tcss"
@@ -36,10 +33,9 @@ class FaqEditorScreen(PortalScreen):
         Binding("e", "edit", "Edit", id="faq_editor.edit"),
         Binding("delete,x", "delete", "Delete", key_display="Del", id="faq_editor.delete"),
     ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: list[HelpEntry] = []
+    TABLE_ID = "faq-table"
+    MESSAGE_ID = "faq-message"
+    DENIED = N_("You may not change this question.")
 
     def screen_title(self) -> str:
         return _("Help for members")
@@ -57,39 +53,20 @@ class FaqEditorScreen(PortalScreen):
             yield Static("", id="faq-message")
 
     def on_mount(self) -> None:
-        table = self.query_one("#faq-table", DataTable)
-        table.add_column(_("Question"), key="question")
-        table.add_column(_("Organization"), key="organization")
-        table.focus()
+        self.add_columns((_("Question"), "question"), (_("Organization"), "organization"))
         self.reload()
 
-    @work(exclusive=True, group="faq-editor")
-    async def reload(self) -> None:
-        """Read the entries again."""
-        self.entries = await self.portal.call(help_service.editable_entries, self.portal.member)
-        language = self.portal.member.language
-        table = self.query_one("#faq-table", DataTable)
-        row = table.cursor_row
-        table.clear()
-        for entry in self.entries:
-            table.add_row(
-                entry.question(language),
-                entry.organization_name or _("Platform (every organization)"),
-                key=str(entry.id),
-            )
-        if self.entries:
-            table.move_cursor(row=min(row, len(self.entries) - 1))
+    async def fetch(self) -> list[HelpEntry]:
+        return await self.portal.call(help_service.editable_entries, self.portal.member)
 
-    def _selected(self) -> HelpEntry | None:
-        table = self.query_one("#faq-table", DataTable)
-        if not self.entries or table.cursor_row < 0:
-            return None
-        return self.entries[min(table.cursor_row, len(self.entries) - 1)]
+    def cells(self, item: HelpEntry) -> list[Any]:
+        return [
+            item.question(self.portal.member.language),
+            item.organization_name or _("Platform (every organization)"),
+        ]
 
-    def _say(self, message: str, *, error: bool = False) -> None:
-        widget = self.query_one("#faq-message", Static)
-        widget.update(Content(message))
-        widget.set_classes("error" if error else "success")
+    def key(self, item: HelpEntry) -> str:
+        return str(item.id)
 
     def _ask_texts(self, start: tuple[str, str, str, str], done: Callable[..., None]) -> None:
         """Four questions in a row; ``done(qfr, afr, qen, aen)`` once all are typed."""
@@ -119,20 +96,6 @@ class FaqEditorScreen(PortalScreen):
 
         ask(0)
 
-    @work(group="faq-change")
-    async def change(self, fn: Callable[..., Any], *args: Any, done: str, **kwargs: Any) -> None:
-        """Run one change, then read the entries again."""
-        try:
-            await self.portal.call(fn, self.portal.member, *args, **kwargs)
-        except PortalError as error:
-            self._say(error.text(), error=True)
-            return
-        except PermissionError:
-            self._say(_("You may not change this question."), error=True)
-            return
-        self._say(done)
-        self.reload()
-
     def action_create(self) -> None:
         """A new question: the platform's for an admin, the organization's for a manager."""
         member = self.portal.member
@@ -153,7 +116,7 @@ class FaqEditorScreen(PortalScreen):
 
     def action_edit(self) -> None:
         """Change the selected question's texts."""
-        entry = self._selected()
+        entry = self.selected()
         if entry is None:
             return
 
@@ -174,15 +137,12 @@ class FaqEditorScreen(PortalScreen):
 
     def action_delete(self) -> None:
         """Delete the selected question, after a confirmation."""
-        entry = self._selected()
+        entry = self.selected()
         if entry is None:
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.change(help_service.delete_entry, entry.id, done=_("Question deleted."))
-
-        self.app.push_screen(
+        self.confirm(
             ConfirmDialog(_("Delete this question for every member who sees it?"), _("Delete")),
-            answered,
+            help_service.delete_entry,
+            entry.id,
+            done=_("Question deleted."),
         )

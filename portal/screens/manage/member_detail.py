@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from portal.i18n import N_, _, current, money
 from portal.screens.base import PortalScreen
+from portal.screens.manage.listing import say
 from portal.services import credentials, directory, family, member_admin
 from portal.services.credentials import Credential
 from portal.services.directory import DirectoryRow, MemberDetail
@@ -151,41 +152,54 @@ class MemberDetailScreen(PortalScreen):
             Content(_("Groups: {groups}", groups=groups))
         )
         self.query_one("#member-family", Static).update(Content(family_text(detail.family)))
-        benefit_lines = [_("Benefits:")] + [
-            _(
-                "  {label}: {remaining} of {amount}, until {until}",
-                label=b.label,
-                remaining=money(b.remaining_cents),
-                amount=money(b.amount_cents),
-                until=current().date(b.valid_until, "short"),
-            )
-            for b in detail.benefits
-        ]
-        if not detail.benefits:
-            benefit_lines.append(_("  no benefit"))
-        self.query_one("#member-benefits", Static).update(Content("\n".join(benefit_lines)))
-        order_lines = [_("Latest orders:")] + [
-            f"  {o.number} · {when_text(o.created_at)} · {money(o.total_cents)}"
-            f" · {status_text(o.status)}"
-            for o in detail.orders
-        ]
-        if not detail.orders:
-            order_lines.append(_("  no order"))
-        self.query_one("#member-orders", Static).update(Content("\n".join(order_lines)))
-        document_lines = [_("Documents:")] + [
-            f"  {when_text(d.created_at)} · {credential_label(d)} · {_(credentials.STATUSES[d.status])}"
-            for d in detail.documents
-        ]
-        if not detail.documents:
-            document_lines.append(_("  no document"))
-        self.query_one("#member-documents", Static).update(Content("\n".join(document_lines)))
-        login_lines = [_("Last logins:")] + [
-            f"  {when_text(entry.at)} · {entry.ip or '?'} · {entry.method}"
-            for entry in detail.last_logins
-        ]
-        if not detail.last_logins:
-            login_lines.append(_("  never"))
-        self.query_one("#member-logins", Static).update(Content("\n".join(login_lines)))
+        self._section(
+            "member-benefits",
+            _("Benefits:"),
+            [
+                _(
+                    "  {label}: {remaining} of {amount}, until {until}",
+                    label=b.label,
+                    remaining=money(b.remaining_cents),
+                    amount=money(b.amount_cents),
+                    until=current().date(b.valid_until, "short"),
+                )
+                for b in detail.benefits
+            ],
+            _("  no benefit"),
+        )
+        self._section(
+            "member-orders",
+            _("Latest orders:"),
+            [
+                f"  {o.number} · {when_text(o.created_at)} · {money(o.total_cents)}"
+                f" · {status_text(o.status)}"
+                for o in detail.orders
+            ],
+            _("  no order"),
+        )
+        self._section(
+            "member-documents",
+            _("Documents:"),
+            [
+                f"  {when_text(d.created_at)} · {credential_label(d)} · {_(credentials.STATUSES[d.status])}"
+                for d in detail.documents
+            ],
+            _("  no document"),
+        )
+        self._section(
+            "member-logins",
+            _("Last logins:"),
+            [
+                f"  {when_text(entry.at)} · {entry.ip or '?'} · {entry.method}"
+                for entry in detail.last_logins
+            ],
+            _("  never"),
+        )
+
+    def _section(self, widget_id: str, heading: str, lines: list[str], empty: str) -> None:
+        """Show ``heading`` then ``lines`` (or ``empty`` when there is none) in a Static."""
+        text = "\n".join([heading, *(lines or [empty])])
+        self.query_one(f"#{widget_id}", Static).update(Content(text))
 
     # -- actions ---------------------------------------------------------------------
 
@@ -389,9 +403,7 @@ class MemberDetailScreen(PortalScreen):
         self.reload()
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        message = self.query_one("#member-message", Static)
-        message.update(Content(text))
-        message.set_classes("error" if error else "success")
+        say(self.query_one("#member-message", Static), text, error=error)
 
     @work(group="member-action")
     async def act(self, fn: Callable[..., Any], done: str, *args: Any, **kwargs: Any) -> None:

@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Label, RadioSet, Select, Static
 
 from portal.i18n import N_, _, money
 from portal.screens.base import PortalScreen
+from portal.screens.manage.forms import form_row
 from portal.services import allocations, subsidies
 from portal.services.clock import today_paris
 from portal.services.errors import UserError
@@ -73,51 +74,56 @@ class RuleFormScreen(PortalScreen):
             grid = DataTable(id="rule-grid", cursor_type="none")
             yield grid
             yield Static(_("New rule"), classes="subheading", id="rule-form-title")
-            with Horizontal(classes="form-row"):
-                yield Label(_("Name"), classes="field-label")
-                yield Input(
-                    placeholder=_("e.g. Cinéma"), id="rule-label", max_length=60, compact=True
-                )
-            with Horizontal(classes="form-row"):
-                yield Label(_("Category"), classes="field-label")
-                yield Select[str](
+            yield form_row(
+                _("Name"),
+                Input(placeholder=_("e.g. Cinéma"), id="rule-label", max_length=60, compact=True),
+            )
+            yield form_row(
+                _("Category"),
+                Select[str](
                     [(_(label), code) for code, label in CATEGORIES.items()],
                     prompt=_("Offer category"),
                     id="rule-category",
                     compact=True,
-                )
-                yield Select[str](
+                ),
+                Select[str](
                     [(_(label), code) for code, label in KINDS.items()],
                     prompt=_("Any kind"),
                     id="rule-kind",
                     compact=True,
-                )
+                ),
+            )
             with Horizontal(classes="form-row"):
                 yield Label(_("Gives"), classes="field-label")
                 with RadioSet(id="rule-mode"):
                     yield RadioButton(_("A percentage"), value=True, id="mode-percent")
                     yield RadioButton(_("A fixed amount per item"), id="mode-fixed")
-            with Horizontal(classes="form-row"):
-                yield Label(_("Value"), classes="field-label")
-                yield Input(placeholder=_("% or €"), id="rule-value", max_length=10, compact=True)
-                yield Label(_("Cap per item (€)"), classes="field-label-short")
-                yield Input(placeholder=_("none"), id="rule-cap-item", max_length=10, compact=True)
-            with Horizontal(classes="form-row"):
-                yield Label(_("Cap per year (€)"), classes="field-label")
-                yield Input(placeholder=_("none"), id="rule-cap-year", max_length=10, compact=True)
-                yield Label(_("Items per year"), classes="field-label-short")
-                yield Input(placeholder=_("none"), id="rule-max-count", max_length=4, compact=True)
-            with Horizontal(classes="form-row", id="rule-from-row"):
-                yield Label(_("From (DD/MM/YYYY)"), classes="field-label")
-                yield Input(id="rule-from", max_length=10, compact=True)
-            with Horizontal(classes="form-row"):
-                yield Label(_("QF brackets"), classes="field-label")
-                yield Input(
+            yield form_row(
+                _("Value"),
+                Input(placeholder=_("% or €"), id="rule-value", max_length=10, compact=True),
+                Label(_("Cap per item (€)"), classes="field-label-short"),
+                Input(placeholder=_("none"), id="rule-cap-item", max_length=10, compact=True),
+            )
+            yield form_row(
+                _("Cap per year (€)"),
+                Input(placeholder=_("none"), id="rule-cap-year", max_length=10, compact=True),
+                Label(_("Items per year"), classes="field-label-short"),
+                Input(placeholder=_("none"), id="rule-max-count", max_length=4, compact=True),
+            )
+            yield form_row(
+                _("From (DD/MM/YYYY)"),
+                Input(id="rule-from", max_length=10, compact=True),
+                id="rule-from-row",
+            )
+            yield form_row(
+                _("QF brackets"),
+                Input(
                     placeholder=_("optional, e.g. 700:70, 1200:50"),
                     id="rule-brackets",
                     max_length=120,
                     compact=True,
-                )
+                ),
+            )
             yield Button(
                 _("Create the rule (Ctrl+S)"), id="rule-submit", variant="primary", compact=True
             )

@@ -76,6 +76,8 @@ async def test_the_dashboard_draws_without_colour(app_for, db: Database) -> None
     spend(db, "alice", 500, 2)
     app = app_for("marc")
     async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()  # the stored preference is read at start
+        await pilot.pause()
         app.set_monochrome(True)
         await open_management(pilot, "dashboard")
         tabs = app.screen.query_one("#dashboard-tabs", TabbedContent)

@@ -3,7 +3,13 @@
 Message ids are English; French catalogs live in ``locales/fr/*.po`` (one file per
 area, so that features can add theirs without touching another's), read with Babel.
 French is the default language. Money, dates and numbers are formatted with Babel for
-the member's locale (``47,50 €`` in French).
+the member's locale (``47,50 €`` in French, with Babel's no-break spaces kept).
+
+French translations follow French typography whatever the .po file holds (see
+``french_typography``): a narrow no-break space (U+202F) before ``; ! ?``, a no-break
+space (U+00A0) before ``:`` and inside « », "…" for "...", and "1er" for the first day of
+the month in long dates. It is applied to the translated template before its parameters
+are filled, so user data, URLs, times and commands given as parameters are never touched.
 
 Each session has its own language: ``use_language`` stores a small holder in a
 context variable at the start of the session's app task, so every task the app spawns
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -52,6 +59,52 @@ def _catalog(language: str) -> dict[str, str | tuple[str, ...]]:
     return messages
 
 
+NNBSP = "\u202f"
+"""Narrow no-break space: before ``; ! ?`` in French, and Babel's thousands separator."""
+NBSP = "\xa0"
+"""No-break space: before ``:`` and inside « » in French, and before € in amounts."""
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
+_HOLE = "\ue000"  # stands for a placeholder while the rules run (a private-use character)
+_SPACES = " \xa0\u202f"
+# A mark is French punctuation when a space precedes it, or when it directly follows a
+# word (or a placeholder, a closing bracket or quote) and ends the phrase: "Nom:" but
+# never "10:36", "http://", "host:inbox/", "identifiant;montant" or "?page=1".
+_AFTER_WORD = r"(?<=[\w\ue000)\]»…])"
+_ENDS = r"(?=[\s)\]»\"'.,;:!?]|$)"
+_TIGHT = re.compile(rf"[{_SPACES}]+([;!?])|{_AFTER_WORD}([;!?]){_ENDS}")
+_COLON = re.compile(rf"[{_SPACES}]+(:)|{_AFTER_WORD}(:){_ENDS}")
+_OPEN_QUOTE = re.compile(rf"«[{_SPACES}]*")
+_CLOSE_QUOTE = re.compile(rf"[{_SPACES}]*»")
+_FIRST_DAY = re.compile(r"(?<![\d/.])1(?=[ \xa0]\D)")
+
+
+def french_typography(template: str) -> str:
+    """Apply French typography to a translated template, leaving its ``{placeholders}``."""
+    holes: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        holes.append(match.group(0))
+        return _HOLE
+
+    text = _PLACEHOLDER.sub(hide, template)
+    text = text.replace("...", "…")
+    text = _TIGHT.sub(lambda m: NNBSP + (m.group(1) or m.group(2)), text)
+    text = _COLON.sub(lambda m: NBSP + (m.group(1) or m.group(2)), text)
+    text = _OPEN_QUOTE.sub("«" + NBSP, text)
+    text = _CLOSE_QUOTE.sub(NBSP + "»", text)
+    if holes:
+        parts = iter(holes)
+        text = re.sub(_HOLE, lambda _m: next(parts), text)
+    return text
+
+
+@cache
+def _typeset(language: str, template: str) -> str:
+    """The template as printed in ``language`` (French typography for French)."""
+    return french_typography(template) if language == "fr" else template
+
+
 @dataclass(frozen=True)
 class Translator:
     """Translations and formats of one language."""
@@ -65,9 +118,11 @@ class Translator:
 
     def gettext(self, message: str, **params: Any) -> str:
         """Translate ``message`` and fill its ``{named}`` parameters."""
-        text = _catalog(self.language).get(message, message)
-        if isinstance(text, tuple):
-            text = text[0]
+        found = _catalog(self.language).get(message)
+        if found is None:
+            text = message
+        else:
+            text = _typeset(self.language, found[0] if isinstance(found, tuple) else found)
         return text.format(**params) if params else text
 
     def ngettext(self, singular: str, plural: str, n: int, **params: Any) -> str:
@@ -75,27 +130,38 @@ class Translator:
         found = _catalog(self.language).get(singular)
         one = n in (0, 1) if self.language == "fr" else n == 1
         if isinstance(found, tuple) and len(found) >= 2:
-            text = found[0] if one else found[1]
+            text = _typeset(self.language, found[0] if one else found[1])
         else:
             text = singular if one else plural
         return text.format(n=n, **params)
 
     def money(self, cents: int, currency: str = "EUR") -> str:
-        """Format integer cents as money: ``47,50 €`` in French, ``€47.50`` in English."""
-        text = format_currency(Decimal(cents) / 100, currency, locale=self.locale)
-        return text.replace("\u202f", " ").replace("\xa0", " ")
+        """Format integer cents as money: ``1\u202f234,50\xa0€`` in French, ``€1,234.50`` in English.
+
+        Babel's no-break spaces are kept, so an amount never wraps between its digits or
+        before its currency sign.
+        """
+        return format_currency(Decimal(cents) / 100, currency, locale=self.locale)
 
     def number(self, value: int | float | Decimal) -> str:
-        """Format a number for the locale."""
-        return format_decimal(value, locale=self.locale).replace("\u202f", " ").replace("\xa0", " ")
+        """Format a number for the locale (``1\u202f234`` in French)."""
+        return format_decimal(value, locale=self.locale)
 
     def date(self, value: dt.date | dt.datetime, fmt: str = "medium") -> str:
-        """Format a date for the locale."""
-        return format_date(value, format=fmt, locale=self.locale)
+        """Format a date for the locale ("1er décembre 2026" in long French dates)."""
+        return self._first_day(format_date(value, format=fmt, locale=self.locale), value, fmt)
 
     def datetime(self, value: dt.datetime, fmt: str = "medium") -> str:
         """Format a timestamp in Paris time for the locale."""
-        return format_datetime(value, format=fmt, tzinfo=PARIS, locale=self.locale)
+        text = format_datetime(value, format=fmt, tzinfo=PARIS, locale=self.locale)
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        return self._first_day(text, aware.astimezone(PARIS), fmt)
+
+    def _first_day(self, text: str, value: dt.date, fmt: str) -> str:
+        """Write day 1 as "1er" in French long and full dates (Babel gives "1 décembre")."""
+        if self.language != "fr" or value.day != 1 or fmt not in ("long", "full"):
+            return text
+        return _FIRST_DAY.sub("1er", text, count=1)
 
 
 @cache

@@ -23,6 +23,7 @@ __all__ = ["code128_modules", "file_name", "render_card"]
 
 def _text(value: str) -> str:
     """Keep what Windows-1252 can draw (a stray character becomes '?', never an error)."""
+    value = value.replace("\u202f", "\xa0")  # French narrow no-break space: not in cp1252
     return value.encode("cp1252", "replace").decode("cp1252")
 
 

@@ -35,6 +35,7 @@ VOUCHER_NOTICE = N_("Gift cards are multi-purpose vouchers: no VAT is charged on
 
 def pdf_text(value: str) -> str:
     """Keep what Windows-1252 can draw (a stray character becomes '?', never an error)."""
+    value = value.replace("\u202f", "\xa0")  # French narrow no-break space: not in cp1252
     return value.encode("cp1252", "replace").decode("cp1252")
 
 

@@ -86,7 +86,7 @@ def refuse_before_banner(conn: asyncssh.SSHServerConnection, text: str) -> None:
     transport = getattr(conn, "_transport", None)
     if isinstance(transport, asyncio.WriteTransport):
         with contextlib.suppress(ConnectionError, RuntimeError):
-            transport.write(text.encode("ascii") + b"\r\n")
+            transport.write(text.encode("ascii", "replace") + b"\r\n")  # before the banner: ASCII
     conn.abort()
 
 

@@ -20,6 +20,7 @@ from portal.services.gate import GatePolicy
 from portal.services.runtime import Services
 from tests.e2e.gate_helpers import Answering, Gate, Screen, connect, refused, scripted, start_gate
 from tests.reauth_helpers import proof_for
+from tests.typography import fr
 
 ALICE = "Soleil-Vert-2026!"
 MARC = "Gestion-Marc-2026!"
@@ -292,7 +293,7 @@ async def test_a_manager_without_2fa_must_turn_it_on_first(
         assert "Bonjour Marc" not in text
         assert [s.require_twofactor for s in gate.server.runtime.registry.sessions] == [True]
         # No way around it: the screen refuses "back" (Escape).
-        await screen.wait_for("Compte :")
+        await screen.wait_for(fr("Compte :"))
         session = next(iter(gate.server.runtime.registry.sessions))
         assert session.app is not None
         assert type(session.app.screen).__name__ == "TwoFactorRequiredScreen"

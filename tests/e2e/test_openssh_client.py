@@ -12,6 +12,7 @@ import pyte
 import pytest
 
 from portal.ssh.server import PortalServer
+from tests.typography import fr
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh") is None, reason="no OpenSSH client")
 
@@ -69,7 +70,7 @@ async def test_openssh_password_prompt_then_home_then_ctrl_q(
             assert chunk, "ssh ended; screen:\n" + "\n".join(screen.display)
             stream.feed(chunk)
 
-    await asyncio.wait_for(until("Bonjour Alice !"), 20)
+    await asyncio.wait_for(until(fr("Bonjour Alice !")), 20)
     assert "Mot de passe / Password:" in (tmp_path / "prompts.txt").read_text()
     proc.stdin.write(b"\x11")  # ctrl+q
     await proc.stdin.drain()

@@ -33,6 +33,7 @@ import pytest
 from portal.ssh.server import PortalServer, PortalSSHServer
 from tests.e2e.conftest import ALICE
 from tests.e2e.harness import WAIT
+from tests.typography import fr
 
 PLINK = shutil.which("plink")
 needs_plink = pytest.mark.skipif(PLINK is None, reason="plink (putty-tools) is not installed")
@@ -131,7 +132,7 @@ async def plink(server: PortalServer, *flags: str) -> AsyncIterator[PlinkTermina
 @needs_plink
 async def test_plink_batch_goes_straight_to_home(server: PortalServer) -> None:
     async with plink(server, "-batch") as term:
-        await term.wait_for("Bonjour Alice !")
+        await term.wait_for(fr("Bonjour Alice !"))
         assert b"Press Return" not in term.raw
         term.send("\x11")  # ctrl+q
         assert await term.wait_exit() == 0
@@ -142,7 +143,7 @@ async def test_plink_interactive_without_antispoof_goes_straight_to_home(
     server: PortalServer,
 ) -> None:
     async with plink(server, "-no-antispoof") as term:
-        await term.wait_for("Bonjour Alice !")
+        await term.wait_for(fr("Bonjour Alice !"))
         assert b"Press Return" not in term.raw
         # PuTTY's Home/End (ESC [1~ / ESC [4~) reach the app: End, then Home, then Enter
         # opens the first entry, "Mon compte" (End then Enter would have logged out).
@@ -157,7 +158,7 @@ async def test_plink_interactive_asks_its_own_return_then_home(server: PortalSer
     async with plink(server) as term:
         await term.wait_for("Access granted. Press Return to begin session.")
         term.send("\r")  # read by plink itself, never sent to the app
-        await term.wait_for("Bonjour Alice !")
+        await term.wait_for(fr("Bonjour Alice !"))
         term.send("\x1b[4~\r")  # End (PuTTY's sequence) then Enter: the last entry, log out
         assert await term.wait_exit() == 0
 

@@ -16,6 +16,7 @@ from portal.app import PortalApp
 from portal.ssh.server import PortalServer
 from tests.e2e.conftest import ALICE, BOB
 from tests.e2e.harness import Terminal, connect, open_terminal, running_server
+from tests.typography import fr
 
 
 async def login(server: PortalServer, who: tuple[str, str] = ALICE, **kw) -> Terminal:  # type: ignore[no-untyped-def]
@@ -34,7 +35,7 @@ async def test_login_shows_home_in_french(server: PortalServer) -> None:
     conn, answerer = await connect(server.port, *ALICE)
     assert answerer.prompts == ["Mot de passe / Password: "]
     term = await open_terminal(conn)
-    await term.wait_for("Bonjour Alice !")
+    await term.wait_for(fr("Bonjour Alice !"))
     screen = term.text()
     assert "CSE Démo" in screen
     assert "Mon compte" in screen
@@ -58,7 +59,7 @@ async def test_wrong_password_is_refused_and_no_app_starts(server: PortalServer)
 
 async def test_resize_relays_the_screen(server: PortalServer) -> None:
     term = await login(server)
-    await term.wait_for("Bonjour Alice !")
+    await term.wait_for(fr("Bonjour Alice !"))
     who = "Alice Martin · CSE Démo"
     assert term.line(0).rstrip().endswith(who) and len(term.line(0).rstrip()) <= 80
     term.resize(120, 40)
@@ -70,16 +71,16 @@ async def test_resize_relays_the_screen(server: PortalServer) -> None:
 
 async def test_keyboard_navigation_and_lone_escape(server: PortalServer) -> None:
     term = await login(server)
-    await term.wait_for("Bonjour Alice !")
+    await term.wait_for(fr("Bonjour Alice !"))
     term.send("\r")  # open "Mon compte"
     await term.wait_for("Identifiant")
     term.send("\x1b")  # a lone Escape: only recognised after the escape delay
-    await term.wait_for("Bonjour Alice !")
+    await term.wait_for(fr("Bonjour Alice !"))
 
 
 async def test_ctrl_q_ends_the_session_and_frees_it(server: PortalServer) -> None:
     term = await login(server)
-    await term.wait_for("Bonjour Alice !")
+    await term.wait_for(fr("Bonjour Alice !"))
     term.send("\x11")  # ctrl+q
     assert await term.wait_closed() == 0
     assert server.runtime.registry.sessions == set()
@@ -87,7 +88,7 @@ async def test_ctrl_q_ends_the_session_and_frees_it(server: PortalServer) -> Non
 
 async def test_logout_menu_entry(server: PortalServer) -> None:
     term = await login(server)
-    await term.wait_for("Bonjour Alice !")
+    await term.wait_for(fr("Bonjour Alice !"))
     term.send("\x1b[F\r")  # End: the last entry, "Se déconnecter"; Enter
     assert await term.wait_closed() == 0
 
@@ -95,7 +96,7 @@ async def test_logout_menu_entry(server: PortalServer) -> None:
 async def test_a_crash_ends_only_that_session(server: PortalServer, caplog) -> None:  # type: ignore[no-untyped-def]
     one = await login(server)
     two = await login(server, BOB)
-    await one.wait_for("Bonjour Alice !")
+    await one.wait_for(fr("Bonjour Alice !"))
     await two.wait_for("Hello Bob!")
     victim = next(s for s in server.runtime.registry.sessions if s.member.login == "alice")
     assert victim.app is not None
@@ -128,7 +129,7 @@ async def test_closed_sessions_leave_no_app_alive(server: PortalServer) -> None:
     for i in range(12):
         conn, _ = await connect(server.port, *ALICE)
         term = await open_terminal(conn)
-        await term.wait_for("Bonjour Alice !")
+        await term.wait_for(fr("Bonjour Alice !"))
         term.send("\r")
         await term.wait_for("Identifiant")
         if i % 2:
@@ -151,7 +152,7 @@ async def test_closed_sessions_leave_no_app_alive(server: PortalServer) -> None:
 async def test_prints_never_reach_another_session(server: PortalServer, caplog) -> None:  # type: ignore[no-untyped-def]
     one = await login(server)
     two = await login(server, BOB)
-    await one.wait_for("Bonjour Alice !")
+    await one.wait_for(fr("Bonjour Alice !"))
     await two.wait_for("Hello Bob!")
     apps = {s.member.login: s.app for s in server.runtime.registry.sessions}
     with caplog.at_level(logging.WARNING, logger="portal.print"):
@@ -173,7 +174,7 @@ async def test_stdout_is_restored_after_sessions(tmp_path, demo_database) -> Non
     original = sys.stdout
     async with running_server(tmp_path / "d", demo_database) as server:
         term = await login(server)
-        await term.wait_for("Bonjour Alice !")
+        await term.wait_for(fr("Bonjour Alice !"))
         term.send("\x11")
         await term.wait_closed()
     assert not isinstance(sys.stdout, PortalApp)
@@ -182,7 +183,7 @@ async def test_stdout_is_restored_after_sessions(tmp_path, demo_database) -> Non
 
 async def test_idle_and_lifetime_sweep_close_sessions(server: PortalServer) -> None:
     term = await login(server)
-    await term.wait_for("Bonjour Alice !")
+    await term.wait_for(fr("Bonjour Alice !"))
     closed = server.runtime.registry.sweep(now=time.monotonic() + 31 * 60)
     assert closed == 1
     assert await term.wait_closed() == 0
@@ -192,7 +193,7 @@ async def test_idle_and_lifetime_sweep_close_sessions(server: PortalServer) -> N
 async def test_session_caps_refuse_clearly(tmp_path, demo_database) -> None:  # type: ignore[no-untyped-def]
     async with running_server(tmp_path / "d", demo_database, max_sessions_per_ip=1) as server:
         conn, _ = await connect(server.port, *ALICE)
-        await (await open_terminal(conn)).wait_for("Bonjour Alice !")  # sessions count
+        await (await open_terminal(conn)).wait_for(fr("Bonjour Alice !"))  # sessions count
         with pytest.raises(asyncssh.DisconnectError) as refused:
             await connect(server.port, *BOB)
         assert "Too many sessions" in str(refused.value)
@@ -231,7 +232,7 @@ async def test_weak_algorithms_are_refused(server: PortalServer, option) -> None
 
 async def test_no_color_comes_from_the_client(server: PortalServer) -> None:
     plain = await login(server, env={"NO_COLOR": "1"})
-    await plain.wait_for("Bonjour Alice !")
+    await plain.wait_for(fr("Bonjour Alice !"))
     apps = [s.app for s in server.runtime.registry.sessions]
     assert [a.no_color for a in apps if a is not None] == [True]
 

@@ -13,6 +13,7 @@ from portal.ssh.auth import CODE_PROMPT, PASSWORD_PROMPT
 from portal.ssh.server import PortalServer
 from tests.e2e.conftest import ALICE
 from tests.e2e.harness import Terminal, connect, open_terminal
+from tests.typography import fr
 
 SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 """Select Graphic Rendition: the escape sequences that set colours and attributes."""
@@ -52,7 +53,7 @@ def sixteen_colour(code: str) -> bool:
 async def home(server: PortalServer, **kw: object) -> Terminal:
     conn, _ = await connect(server.port, *ALICE)
     term = await open_terminal(conn, **kw)  # type: ignore[arg-type]
-    await term.wait_for("Bonjour Alice !")
+    await term.wait_for(fr("Bonjour Alice !"))
     await term.wait_for("Se déconnecter")
     return term
 

@@ -28,6 +28,7 @@ from portal.ssh.server import PortalServer
 from portal.ssh.session import PortalSession
 from tests.e2e.conftest import ALICE
 from tests.e2e.harness import WAIT, Terminal, connect, open_terminal
+from tests.typography import fr
 
 TAB, ESC, ENTER = "\t", "\x1b", "\r"
 
@@ -37,7 +38,7 @@ async def member_terminal(server: PortalServer) -> tuple[Terminal, PortalSession
     before = set(server.runtime.registry.sessions)
     conn, _ = await connect(server.port, *ALICE)
     term = await open_terminal(conn)
-    await term.wait_for("Bonjour Alice !")
+    await term.wait_for(fr("Bonjour Alice !"))
     (session,) = set(server.runtime.registry.sessions) - before
     return term, cast(PortalSession, session)
 
@@ -178,7 +179,7 @@ async def test_basket_quick_plus_adds_every_one(server: PortalServer, keys: list
 
     # Back to the same starting point, then the same keys in one write.
     term.send(ESC)
-    await term.wait_for("Bonjour Alice !")
+    await term.wait_for(fr("Bonjour Alice !"))
     member = session.member
     assert member is not None
     services = session.runtime.services

@@ -8,6 +8,7 @@ from portal.data import members as members_data
 from portal.screens.sections import find_section
 from portal.services import catalog, catalog_admin, org_admin
 from tests.pilot.manage_helpers import open_management, options, settle, table_rows, text_of
+from tests.typography import fr
 
 
 async def test_an_admin_deactivates_an_organization(app_for, db: Database) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +92,7 @@ async def test_the_guest_listing_opt_in_from_the_settings(app_for, db: Database)
     app = app_for("nina")  # CSE Horizon is not listed
     async with app.run_test(size=(80, 24)) as pilot:
         await open_management(pilot, "org_settings")
-        assert "liste « 0 »" in text_of(app, "org-guest-listing")
+        assert fr("liste « 0 »") in text_of(app, "org-guest-listing")
         assert text_of(app, "org-guest-listing").endswith("non")
         await pilot.press("g")
         await pilot.pause()

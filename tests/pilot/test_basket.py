@@ -11,6 +11,7 @@ from portal.data import members as members_data
 from portal.screens.base import PortalScreen
 from portal.services import basket, catalog
 from tests.pilot.test_shop import SIZE, open_offer, open_section, settle, table_rows, text
+from tests.typography import fr
 
 
 def _alice(db: Any) -> Any:
@@ -33,21 +34,21 @@ async def test_plus_and_minus_change_the_quantity_and_the_totals(app_for, db) ->
     async with app.run_test(size=SIZE) as pilot:
         await open_section(app, pilot, "basket")
         assert table_rows(app, "#basket-lines") == [
-            ["E-billet UGC", "13,50 €", "2", "-36 %", "17,20 €"]
+            ["E-billet UGC", fr("13,50 €"), "2", "-36 %", fr("17,20 €")]
         ]
-        assert text(app, "#basket-savings") == "Vous économisez 9,80 €"
+        assert text(app, "#basket-savings") == fr("Vous économisez 9,80 €")
         await pilot.press("plus")
         await settle(app, pilot)
         assert _quantities(db) == [3]
-        assert table_rows(app, "#basket-lines")[0][2:] == ["3", "-36 %", "25,80 €"]
-        assert text(app, "#basket-savings") == "Vous économisez 14,70 €"
+        assert table_rows(app, "#basket-lines")[0][2:] == ["3", "-36 %", fr("25,80 €")]
+        assert text(app, "#basket-savings") == fr("Vous économisez 14,70 €")
         await pilot.press("minus", "minus")
         await settle(app, pilot)
         assert _quantities(db) == [1]
         await pilot.press("minus")
         await settle(app, pilot)
         assert text(app, "#basket-message") == (
-            "La quantité ne peut pas descendre sous 1 : retirez plutôt la ligne."
+            fr("La quantité ne peut pas descendre sous 1 : retirez plutôt la ligne.")
         )
         assert _quantities(db) == [1]
 
@@ -66,7 +67,7 @@ async def test_remove_a_line(app_for, db) -> None:  # type: ignore[no-untyped-de
         await pilot.press("down", "d")
         await settle(app, pilot)
         assert [row[0] for row in table_rows(app, "#basket-lines")] == ["E-carte Carrefour"]
-        assert text(app, "#basket-message") == "Retiré : E-billet Pathé."
+        assert text(app, "#basket-message") == fr("Retiré : E-billet Pathé.")
         await pilot.press("delete")
         await settle(app, pilot)
         assert app.screen.query_one("#basket-lines", DataTable).row_count == 0
@@ -107,9 +108,9 @@ async def test_basket_survives_reconnection(app_for, db) -> None:  # type: ignor
     async with second.run_test(size=SIZE) as pilot:
         await open_section(second, pilot, "basket")
         assert table_rows(second, "#basket-lines") == [
-            ["E-billet Kinepolis", "13,20 €", "3", "-36 %", "25,50 €"]
+            ["E-billet Kinepolis", fr("13,20 €"), "3", "-36 %", fr("25,50 €")]
         ]
-        assert "Total 25,50 €" in text(second, "#basket-totals")
+        assert fr("Total 25,50 €") in text(second, "#basket-totals")
 
 
 async def test_shop_shows_the_basket_and_b_opens_it(app_for, db) -> None:  # type: ignore[no-untyped-def]
@@ -117,7 +118,7 @@ async def test_shop_shows_the_basket_and_b_opens_it(app_for, db) -> None:  # typ
     app = app_for("alice")
     async with app.run_test(size=SIZE) as pilot:
         await open_section(app, pilot, "shop")
-        assert text(app, "#shop-status") == "Panier : 2 articles · 17,20 €"
+        assert text(app, "#shop-status") == fr("Panier : 2 articles · 17,20 €")
         await pilot.press("b")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "BasketScreen"
@@ -125,7 +126,7 @@ async def test_shop_shows_the_basket_and_b_opens_it(app_for, db) -> None:  # typ
         await settle(app, pilot)
         await pilot.press("escape")  # back to the shop, whose summary follows
         await settle(app, pilot)
-        assert text(app, "#shop-status") == "Panier : 3 articles · 25,80 €"
+        assert text(app, "#shop-status") == fr("Panier : 3 articles · 25,80 €")
 
 
 async def test_a_withdrawn_offer_is_flagged_and_blocks_checkout_until_removed(app_for, db) -> None:  # type: ignore[no-untyped-def]
@@ -140,9 +141,9 @@ async def test_a_withdrawn_offer_is_flagged_and_blocks_checkout_until_removed(ap
     async with app.run_test(size=SIZE) as pilot:
         await open_section(app, pilot, "basket")
         rows = table_rows(app, "#basket-lines")
-        assert rows[0] == ["E-billet UGC (plus disponible)", "13,50 €", "2", "—", "—"]
-        assert "Total 7,90 €" in text(app, "#basket-totals")
-        message = "Certaines offres ne sont plus disponibles : retirez-les pour commander."
+        assert rows[0] == ["E-billet UGC (plus disponible)", fr("13,50 €"), "2", "—", "—"]
+        assert fr("Total 7,90 €") in text(app, "#basket-totals")
+        message = fr("Certaines offres ne sont plus disponibles : retirez-les pour commander.")
         assert text(app, "#basket-message") == message
         await pilot.press("plus")
         await settle(app, pilot)

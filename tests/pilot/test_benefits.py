@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, OptionList, Static
 
+from tests.typography import fr
+
 
 def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
     return str(app.screen.query_one(selector, Static).render())
@@ -33,10 +35,10 @@ async def test_benefits_list_balances_and_explain_the_highlighted_one(app_for) -
         assert any(label.startswith("E-chèque culture") for label in labels)
         kinds = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
         assert kinds == {"Subvention", "E-chèque cadeau", "E-chèque culture"}
-        assert "40,00 €" in [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        assert fr("40,00 €") in [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
         detail = _text(app, "#benefits-detail")
         assert "50 % du prix" in detail  # alice's quotient familial 850 -> 50 %
-        assert "votre quotient familial : 850" in detail
+        assert fr("votre quotient familial : 850") in detail
         assert "sera perdu" in detail
         assert "perdu" in _text(app, "#benefits-note")
 

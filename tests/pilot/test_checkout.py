@@ -21,6 +21,7 @@ from portal.services.payment_sandbox import SandboxProvider
 from portal.services.runtime import Services
 from portal.web.server import WebServer
 from portal.widgets.qrcode import QRCode
+from tests.typography import fr
 from tests.unit.test_wallet_support import member
 
 CARREFOUR = "E-carte Carrefour"
@@ -113,13 +114,13 @@ async def test_the_terminal_shows_the_payment_page_and_follows_it_to_validated(
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_checkout(app, pilot)
         summary = _text(app, "#checkout-summary")
-        assert "285,00 €" in summary and "115,00 €" in summary
+        assert fr("285,00 €") in summary and fr("115,00 €") in summary
         assert not app.screen.query("#card-number")  # no card form in the terminal
         await _confirm_order(app, pilot)
         assert type(app.screen).__name__ == "OrderDetailScreen"
         assert "Attente de confirmation du paiement" in _text(app, "#order-heading")
         assert "En attente de confirmation du paiement" in _text(app, "#order-progress")
-        assert "115,00 €" in _text(app, "#order-progress")
+        assert fr("115,00 €") in _text(app, "#order-progress")
         qr = app.screen.query_one("#order-pay-code", QRCode)
         reference = _reference(app)
         assert len(qr.lines) > 10
@@ -135,7 +136,7 @@ async def test_the_terminal_shows_the_payment_page_and_follows_it_to_validated(
         assert "En préparation" in heading
         assert "Votre paiement est confirmé." in _text(app, "#order-message")
         payments_text = _text(app, "#order-payments")
-        assert "Visa •••• 4242" in payments_text and "115,00 €" in payments_text
+        assert "Visa •••• 4242" in payments_text and fr("115,00 €") in payments_text
     alice = member(db, "alice")
     [order] = orders_data.list_member_orders(db, alice.id)
     assert order.status == "preparing"
@@ -189,7 +190,7 @@ async def test_benefits_pay_everything_and_a_voucher_can_be_switched_off(
     app = app_for("alice")
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_checkout(app, pilot)
-        assert "subvention -8,00 €" in _text(app, "#checkout-lines")
+        assert fr("subvention -8,00 €") in _text(app, "#checkout-lines")
         assert not app.screen.query_one("#checkout-card").display
         vouchers = app.screen.query_one("#checkout-vouchers", SelectionList)
         culture = next(v for v in app.screen.quote.vouchers if v.kind == "culture")

@@ -19,6 +19,7 @@ from portal.services import contact, emails
 from portal.services.clock import FrozenClock
 from tests.mail_helpers import body_of
 from tests.reauth_helpers import DEMO_PASSWORDS, answer_reauth
+from tests.typography import fr
 
 ALICE_ORG = "alice.martin@demo.example"
 
@@ -102,7 +103,7 @@ async def test_a_wrong_code_says_so_and_changes_nothing(app_for, db) -> None:  #
         wrong = f"{(int(code) + 1) % 1_000_000:06d}"
         await pilot.press(*wrong, "enter")
         await settle(app, pilot)
-        assert text(app, "#field-error") == "Code erroné. Essais restants : 4."
+        assert text(app, "#field-error") == fr("Code erroné. Essais restants : 4.")
         assert "error" in app.screen.query_one("#field-error").classes
         assert ALICE_ORG in text(app, "#recipient")
     assert emails.recipient_for(db, app.member.id) == ALICE_ORG

@@ -14,6 +14,7 @@ from portal.data import members as members_data
 from portal.data import subsidies as subsidies_data
 from portal.services import credentials, files
 from portal.services.credentials_demo import demo_pdf
+from tests.typography import fr
 
 
 def member_id(db: Database, login: str) -> int:
@@ -61,7 +62,7 @@ async def test_members_list_their_documents(app_for) -> None:  # type: ignore[no
         assert sorted(r[3] for r in listed) == ["en attente", "validé"]
         assert any("Livret de famille" in r[1] for r in listed)
         summary = text(app, "family-summary")
-        assert "aucun enfant connu" in summary and "quotient familial : 850" in summary
+        assert "aucun enfant connu" in summary and fr("quotient familial : 850") in summary
     app = app_for("bob")  # English
     async with app.run_test(size=(80, 24)) as pilot:
         await open_section(pilot, "credentials")

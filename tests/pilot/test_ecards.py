@@ -13,6 +13,7 @@ from portal.data import outbox
 from portal.services import audit, clock, ecards, issuing
 from portal.widgets.barcode import Barcode
 from portal.widgets.qrcode import QRCode
+from tests.typography import fr
 from tests.unit.test_wallet_support import member
 
 
@@ -67,7 +68,7 @@ async def test_lists_active_and_archived_items_and_opens_one(app_for, db, servic
         assert table.row_count == len(active) == 6  # bob's are not there
         rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
         flat = " ".join(" ".join(r) for r in rows)
-        assert "E-carte Carrefour" in flat and "32,50 €" in flat and "expirée" in flat
+        assert "E-carte Carrefour" in flat and fr("32,50 €") in flat and "expirée" in flat
         assert "XXXXXXXX" in flat and "2 personnes" in flat
         assert "Touche a" in _text(app, "#ecards-status")
         await pilot.press("a")
@@ -136,7 +137,7 @@ async def test_the_barcode_and_qr_code_read_off_an_80x24_screen(app_for, db, ser
         assert found.text == number and found.format == zxingcpp.BarcodeFormat.Code128
         spaced = " ".join(number[i : i + 4] for i in range(0, 16, 4))
         assert spaced in _text(app, "#ecard-number")  # the number as text with it
-        assert "32,50 €" in _text(app, "#ecard-facts")
+        assert fr("32,50 €") in _text(app, "#ecard-facts")
         await pilot.press("c")
         await _settle(app, pilot)
         qr = app.screen.query_one(QRCode)
@@ -158,8 +159,8 @@ async def test_pin_is_hidden_until_revealed_and_the_reveal_is_audited(
         await pilot.press("p")
         await _settle(app, pilot)
         facts = _text(app, "#ecard-facts")
-        assert "••••" not in facts and "PIN : " in facts
-        pin = facts.split("PIN : ")[1][:4]
+        assert "••••" not in facts and fr("PIN : ") in facts
+        pin = facts.split(fr("PIN : "))[1][:4]
         assert pin.isdigit()
         [entry] = [e for e in audit.recent(db) if e.action == "ecard.pin_revealed"]
         assert entry.target == f"ecard:{card.id}" and pin not in repr(entry.details)
@@ -174,7 +175,7 @@ async def test_balance_from_the_issuer_or_the_advice(app_for, db, services) -> N
         await pilot.press("b")
         await _settle(app, pilot)
         await _settle(app, pilot)
-        assert "Solde : 30,00 €" in _text(app, "#ecard-facts")
+        assert fr("Solde : 30,00 €") in _text(app, "#ecard-facts")
         app.pop_screen()
         await _open_card(app, pilot, intermarche.id)
         await pilot.press("b")

@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Static
 
 from portal.services import files
 from portal.widgets.dialogs import YesNoDialog
+from tests.typography import fr
 
 
 async def _settle(app: Any, pilot: Any) -> None:
@@ -84,4 +85,4 @@ async def test_order_screen_gives_the_real_sftp_command(app_for, db, services) -
     command = f"sftp -P {services.settings.port} alice@localhost"
     invoice = [e.name for e in files.list_outbox(services.settings, "alice")]
     assert len(invoice) == 1 and invoice[0].startswith("FAC-")
-    assert message == f"Téléchargez-la avec : {command}, puis get outbox/{invoice[0]}"
+    assert message == fr(f"Téléchargez-la avec : {command}, puis get outbox/{invoice[0]}")

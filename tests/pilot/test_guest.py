@@ -14,6 +14,7 @@ from portal.guest.app import GuestApp, make_guest_app
 from portal.services import gate, invitations
 from portal.services.runtime import Services
 from tests.mail_helpers import last_body
+from tests.typography import fr
 
 T0 = 1_800_000_000.0
 GOOD = "Lanterne-Orage-Piano-77"
@@ -297,13 +298,13 @@ async def test_a_taken_login_is_answered_like_a_free_one(services: Services, db:
             done = (screen_name(app), text(app, "#done-text"))
         seen.append(
             tuple(
-                part.replace(email, "EMAIL").replace(f"« {login} »", "« LOGIN »")
+                part.replace(email, "EMAIL").replace(fr(f"« {login} »"), fr("« LOGIN »"))
                 for part in (*verify, *done)
             )
         )
     assert seen[0] == seen[1] == seen[2], seen
     assert seen[0][0] == "SignupVerifyScreen" and seen[0][3] == "GuestDoneScreen"
-    assert "celui que vous avez demandé, « LOGIN »" in seen[0][4]
+    assert fr("celui que vous avez demandé, « LOGIN »") in seen[0][4]
     pending = db.execute("SELECT login FROM signup_requests ORDER BY id").fetchall()
     assert [r[0] for r in pending] == ["sam", "alice", "bob"]
 

@@ -9,6 +9,7 @@ from portal.data import directory as directory_data
 from portal.data import members as members_data
 from portal.services import member_admin
 from tests.pilot.manage_helpers import open_management, settle, table_rows, text_of
+from tests.typography import fr
 
 
 async def test_create_rename_delete_a_group(app_for, db: Database) -> None:  # type: ignore[no-untyped-def]
@@ -39,7 +40,7 @@ async def test_create_rename_delete_a_group(app_for, db: Database) -> None:  # t
         await pilot.press("enter")  # lists the group's members
         await settle(pilot)
         assert type(app.screen).__name__ == "MembersScreen"
-        assert "Groupe : Lyon" in text_of(app, "members-filters")
+        assert fr("Groupe : Lyon") in text_of(app, "members-filters")
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("delete")

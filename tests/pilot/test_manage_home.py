@@ -10,6 +10,7 @@ from textual.widgets import OptionList
 from portal.data import identity_gate as gate_data
 from portal.services import gate
 from tests.pilot.manage_helpers import choose, open_management, options, settle, text_of
+from tests.typography import fr
 
 
 async def test_members_have_no_management_entry(app_for) -> None:  # type: ignore[no-untyped-def]
@@ -27,11 +28,11 @@ async def test_counters_and_their_screens(app_for, db: Database) -> None:  # typ
     async with app.run_test(size=(80, 24)) as pilot:
         await open_management(pilot)
         labels = options(app, "manage-menu")
-        assert "Comptes bloqués : 1" in labels
-        assert any(label.startswith("Demandes d'inscription : ") for label in labels)
-        assert any(label.startswith("Justificatifs à examiner : ") for label in labels)
-        assert any(label.startswith("Commandes à expédier : ") for label in labels)
-        assert "Organisation : CSE Démo" in text_of(app, "manage-scope")
+        assert fr("Comptes bloqués : 1") in labels
+        assert any(label.startswith(fr("Demandes d'inscription : ")) for label in labels)
+        assert any(label.startswith(fr("Justificatifs à examiner : ")) for label in labels)
+        assert any(label.startswith(fr("Commandes à expédier : ")) for label in labels)
+        assert fr("Organisation : CSE Démo") in text_of(app, "manage-scope")
         await choose(pilot, "manage-menu", "locked")
         assert type(app.screen).__name__ == "MembersScreen"
         assert "bloqué" in text_of(app, "members-filters")

@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 from portal.data import members as members_data
 from portal.services import audit, member_admin
 from tests.pilot.manage_helpers import open_management, settle, table_rows, text_of
+from tests.typography import fr
 
 
 def member(db: Database, login: str):  # type: ignore[no-untyped-def]
@@ -41,7 +42,7 @@ async def test_search_as_you_type_and_filters(app_for, db: Database) -> None:  #
         await pilot.press("ctrl+g")  # group filter: Lyon
         await settle(pilot)
         assert [r[1] for r in table_rows(app, "members-table")] == ["marc"]
-        assert "Groupe : Lyon" in text_of(app, "members-filters")
+        assert fr("Groupe : Lyon") in text_of(app, "members-filters")
         await pilot.press("ctrl+g", "ctrl+f", "ctrl+f")  # all groups; status: invited
         await settle(pilot)
         assert "invité" in text_of(app, "members-filters")
@@ -78,11 +79,11 @@ async def test_member_detail_shows_the_whole_picture(app_for, db: Database) -> N
     async with app.run_test(size=(80, 24)) as pilot:
         await open_alice(pilot, app)
         identity = text_of(app, "member-identity")
-        assert "Alice Martin · alice" in identity and "rôle : adhérent" in identity
-        assert "quotient familial : 850" in text_of(app, "member-family")
+        assert "Alice Martin · alice" in identity and fr("rôle : adhérent") in identity
+        assert fr("quotient familial : 850") in text_of(app, "member-family")
         assert "Avantages" in text_of(app, "member-benefits")
         assert "192.0.2.9" in text_of(app, "member-logins")
-        assert "Justificatifs :" in text_of(app, "member-documents")
+        assert fr("Justificatifs :") in text_of(app, "member-documents")
 
 
 async def test_deactivate_is_confirmed_then_done_and_audited(app_for, db: Database) -> None:  # type: ignore[no-untyped-def]
@@ -101,7 +102,7 @@ async def test_deactivate_is_confirmed_then_done_and_audited(app_for, db: Databa
         await settle(pilot)
         assert member(db, "alice").status == "deactivated"
         assert "désactivé" in text_of(app, "member-message")
-        assert "statut : désactivé" in text_of(app, "member-identity")
+        assert fr("statut : désactivé") in text_of(app, "member-identity")
         await pilot.press("a", "y")
         await settle(pilot)
         assert member(db, "alice").status == "active"
@@ -123,7 +124,7 @@ async def test_role_group_and_family_from_the_detail(app_for, db: Database) -> N
         await pilot.pause()
         await pilot.press(*"cadres", "enter")
         await settle(pilot)
-        assert "Groupes : Cadres" in text_of(app, "member-groups")
+        assert fr("Groupes : Cadres") in text_of(app, "member-groups")
         await pilot.press("minus")
         await pilot.pause()
         await pilot.press(*"inconnu", "enter")
@@ -134,13 +135,13 @@ async def test_role_group_and_family_from_the_detail(app_for, db: Database) -> N
         await pilot.press("ctrl+u", *"1200", "enter")
         await settle(pilot)
         family = text_of(app, "member-family")  # alice's tax notice proves it (demo data)
-        assert "quotient familial : 850" in family and "justificatif" in family
+        assert fr("quotient familial : 850") in family and "justificatif" in family
         assert "justificatif" in text_of(app, "member-message")
         await pilot.press("c")
         await pilot.pause()
         await pilot.press("ctrl+u", *"2016, 2012", "enter")
         await settle(pilot)
-        assert "enfants nés en : 2012, 2016" in text_of(app, "member-family")
+        assert fr("enfants nés en : 2012, 2016") in text_of(app, "member-family")
         await pilot.press("t", "y")  # 2FA is off: a clear sentence
         await settle(pilot)
         assert "n'est pas activée" in text_of(app, "member-message")

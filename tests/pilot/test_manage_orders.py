@@ -10,6 +10,7 @@ from portal.services import audit, checkout, orders, payment_confirmation
 from portal.services.payments import CardDetails
 from tests import payment_support
 from tests.order_helpers import with_address
+from tests.typography import fr
 from tests.unit.test_wallet_support import line, member
 
 
@@ -172,7 +173,7 @@ async def test_marc_allocates_a_culture_voucher_to_everyone(app_for, db, service
         await _settle(app, pilot)
         question = str(app.screen.query_one("#dialog-question", Static).render())
         # alice and marc: never the platform admin
-        assert "25,50 €" in question and "2 membre(s)" in question and "URSSAF" not in question
+        assert fr("25,50 €") in question and "2 membre(s)" in question and "URSSAF" not in question
         await pilot.press("y")
         await _settle(app, pilot)
     bob_allocations = wallet_data.member_allocations(db, member(db, "bob").id)

@@ -8,6 +8,7 @@ from portal.data import members as members_data
 from portal.services import audit, invitations
 from portal.services.runtime import Services
 from tests.pilot.manage_helpers import open_management, settle, table_rows, text_of
+from tests.typography import fr
 
 
 async def test_regenerate_the_key_and_require_twofactor(app_for, db: Database) -> None:  # type: ignore[no-untyped-def]
@@ -27,10 +28,10 @@ async def test_regenerate_the_key_and_require_twofactor(app_for, db: Database) -
         org = members_data.get_organization(db, app.member.organization_id)
         assert org and org.identification_key != "DEMO-2026"
         assert org.identification_key in text_of(app, "org-key")
-        assert "adhérents : non" in text_of(app, "org-twofactor")
+        assert fr("adhérents : non") in text_of(app, "org-twofactor")
         await pilot.press("t", "y")
         await settle(pilot)
-        assert "adhérents : oui" in text_of(app, "org-twofactor")
+        assert fr("adhérents : oui") in text_of(app, "org-twofactor")
         await pilot.press("h")
         await pilot.pause()
         await pilot.press(*"du lundi au vendredi, de 9h à 12h30", "enter")
@@ -45,7 +46,7 @@ async def test_regenerate_the_key_and_require_twofactor(app_for, db: Database) -
         await pilot.pause()
         await pilot.press(*"250", "enter")
         await settle(pilot)
-        assert "250,00 €" in text_of(app, "org-urssaf")
+        assert fr("250,00 €") in text_of(app, "org-urssaf")
         assert "fixé par l'organisation" in text_of(app, "org-urssaf")
     assert [e.action for e in audit.recent(db, limit=4)] == [
         "organization.urssaf_threshold",

@@ -9,6 +9,7 @@ from portal.config import Settings
 from portal.data import members as members_data
 from portal.services import files
 from tests.pilot.manage_helpers import choose, open_management, settle, table_rows, text_of
+from tests.typography import fr
 
 CSV = (
     "prénom;nom;email;groupes\r\n"
@@ -28,8 +29,12 @@ async def test_dry_run_then_import_with_progress(  # type: ignore[no-untyped-def
         assert type(app.screen).__name__ == "MemberImportScreen"
         await choose(pilot, "import-files", "membres.csv")
         plan = text_of(app, "import-plan")
-        assert "À créer : 1" in plan and "inchangées : 1" in plan and "refusées : 1" in plan
-        assert "Groupes à créer : Site Lyon" in plan
+        assert (
+            fr("À créer : 1") in plan
+            and fr("inchangées : 1") in plan
+            and fr("refusées : 1") in plan
+        )
+        assert fr("Groupes à créer : Site Lyon") in plan
         ((line, column, problem),) = table_rows(app, "import-issues")
         assert (line, column) == ("3", "email") and "adresse e-mail valide" in problem
         assert members_data.get_member_by_login(db, "lea.garnier") is None  # dry run only
@@ -41,6 +46,10 @@ async def test_dry_run_then_import_with_progress(  # type: ignore[no-untyped-def
         bar = app.screen.query_one("#import-progress", ProgressBar)
         assert bar.total == 2 and bar.progress == 2
         message = text_of(app, "import-message")
-        assert "Créés : 1" in message and "inchangés : 1" in message and "refusés : 1" in message
+        assert (
+            fr("Créés : 1") in message
+            and fr("inchangés : 1") in message
+            and fr("refusés : 1") in message
+        )
     lea = members_data.get_member_by_login(db, "lea.garnier")
     assert lea is not None and lea.status == "invited"

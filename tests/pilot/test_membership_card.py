@@ -15,6 +15,7 @@ from portal.services.clock import PARIS, FrozenClock
 from portal.widgets.footer import PortalFooter
 from portal.widgets.qrcode import QRCode, qr_lines, qr_matrix
 from tests.pilot.test_account import settle, text
+from tests.typography import fr
 
 NOON = dt.datetime(2026, 6, 15, 12, 0, tzinfo=PARIS)
 
@@ -130,6 +131,6 @@ async def test_a_deactivated_member_sees_a_sentence_not_a_card(  # type: ignore[
         assert app.screen.card is None
         assert not app.screen.query("#card-qr")
         assert text(app, "#card-refused") == (
-            "Votre compte n'est pas actif : il n'a pas de carte membre."
+            fr("Votre compte n'est pas actif : il n'a pas de carte membre.")
         )
         assert "Retour" in _footer_keys(app)

@@ -10,6 +10,7 @@ from portal.services.payment_sandbox import SandboxProvider
 from portal.services.payments import CardDetails
 from tests import payment_support
 from tests.order_helpers import with_address
+from tests.typography import fr
 from tests.unit.test_wallet_support import line, member
 
 
@@ -127,7 +128,7 @@ async def test_a_shipped_order_says_why_it_cannot_be_cancelled(app_for, db, serv
         await pilot.press("c")
         await pilot.pause()
         assert type(app.screen).__name__ == "OrderDetailScreen"
-        assert "a été expédiée : elle ne peut plus être annulée" in _text(app, "#order-message")
+        assert fr("a été expédiée : elle ne peut plus être annulée") in _text(app, "#order-message")
 
 
 async def test_another_members_order_does_not_exist(app_for, db, services) -> None:  # type: ignore[no-untyped-def]

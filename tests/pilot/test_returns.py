@@ -7,6 +7,7 @@ from textual.widgets import Static
 from portal.data import after_sales
 from portal.services import cancellation, fulfilment
 from tests.order_helpers import RecordingProvider, benefit_order, with_address
+from tests.typography import fr
 from tests.unit.test_wallet_support import line, member
 
 GOURDE = [line("Gourde isotherme", "product", "sport", 1250)]
@@ -68,7 +69,9 @@ async def test_alice_returns_a_parcel_and_marc_refunds_it(app_for, db, services)
         progress = _text(manager, "#order-progress")
         assert "Le colis est parti le" in progress and "Votre" not in progress
         assert "Le bénéficiaire a demandé" in progress and "Trop petite" in progress
-        assert "Colis livré à : 12 rue des Lilas, 69003 Lyon" in _text(manager, "#order-delivery")
+        assert fr("Colis livré à : 12 rue des Lilas, 69003 Lyon") in _text(
+            manager, "#order-delivery"
+        )
         await pilot.press("a")
         await pilot.pause()
         assert type(manager.screen).__name__ == "YesNoDialog"
@@ -140,7 +143,7 @@ async def test_a_parcel_to_ship_speaks_to_the_manager(app_for, db, services) -> 
         await _open(manager, pilot, ManageOrderDetailScreen(detail.order.id))
         progress = _text(manager, "#order-progress")
         assert progress.startswith("Le colis part") and "Votre" not in progress
-        assert "s : expédier" in _text(manager, "#order-cancel")
+        assert fr("s : expédier") in _text(manager, "#order-cancel")
         await pilot.press("s")
         await pilot.pause()
         await pilot.press(*"6A12345678901", "enter")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import OptionList, Static
 
 from portal.data import members as members_data
+from tests.typography import fr
 
 
 def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
@@ -14,7 +15,7 @@ def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
 async def test_home_greets_the_member_in_french(app_for) -> None:  # type: ignore[no-untyped-def]
     app = app_for("alice")
     async with app.run_test(size=(80, 24)):
-        assert _text(app, "#greeting") == "Bonjour Alice !"
+        assert _text(app, "#greeting") == fr("Bonjour Alice !")
         assert "CSE Démo" in _text(app, "#organization")
         menu = app.screen.query_one("#menu", OptionList)
         labels = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]

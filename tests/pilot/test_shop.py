@@ -10,6 +10,7 @@ from portal.data import basket as basket_data
 from portal.data import members as members_data
 from portal.services import catalog
 from portal.services.catalog_demo import DEMO_ONLY_TITLE, HORIZON_ONLY_TITLE
+from tests.typography import fr
 
 SIZE = (80, 24)
 
@@ -86,27 +87,27 @@ async def test_browse_a_category_choose_an_amount_and_see_the_savings(app_for, d
         assert type(app.screen).__name__ == "OfferScreen"
         assert "E-carte Carrefour" in text(app, "#offer-heading")
         facts = text(app, "#offer-facts")
-        assert "Remise : 5 %" in facts and "20,00 €, 50,00 €, 100,00 €, 150,00 €" in facts
+        assert fr("Remise : 5 %") in facts and fr("20,00 €, 50,00 €, 100,00 €, 150,00 €") in facts
         conditions = text(app, "#offer-conditions")
-        assert "Validité : 12 mois" in conditions and "Carrefour Market" in conditions
-        assert "Livraison : Carte électronique" in conditions
+        assert fr("Validité : 12 mois") in conditions and "Carrefour Market" in conditions
+        assert fr("Livraison : Carte électronique") in conditions
 
         await pilot.press("enter", "down", "enter")  # the amount list: 50,00 €
         assert app.screen.query_one("#offer-amount", Select).value == 5000
-        assert text(app, "#offer-preview") == "1 × 47,50 € = 47,50 € · vous économisez 2,50 €"
+        assert text(app, "#offer-preview") == fr("1 × 47,50 € = 47,50 € · vous économisez 2,50 €")
         await pilot.press("a")
         await settle(app, pilot)
-        assert text(app, "#offer-message").startswith("Ajouté : 1 × E-carte Carrefour.")
+        assert text(app, "#offer-message").startswith(fr("Ajouté : 1 × E-carte Carrefour."))
         assert basket_rows(db, "alice") == [(5000, 1)]
 
         await pilot.press("b")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "BasketScreen"
         assert table_rows(app, "#basket-lines") == [
-            ["E-carte Carrefour", "50,00 €", "1", "-5 %", "47,50 €"]
+            ["E-carte Carrefour", fr("50,00 €"), "1", "-5 %", fr("47,50 €")]
         ]
-        assert text(app, "#basket-savings") == "Vous économisez 2,50 €"
-        assert "Total 47,50 €" in text(app, "#basket-totals")
+        assert text(app, "#basket-savings") == fr("Vous économisez 2,50 €")
+        assert fr("Total 47,50 €") in text(app, "#basket-totals")
 
 
 async def test_offer_sheet_shows_price_conditions_and_benefits(app_for, db) -> None:  # type: ignore[no-untyped-def]
@@ -114,7 +115,7 @@ async def test_offer_sheet_shows_price_conditions_and_benefits(app_for, db) -> N
     async with app.run_test(size=SIZE) as pilot:
         await open_section(app, pilot, "shop")
         await open_offer(app, pilot, "pathe")
-        assert "Prix : 9,40 € au lieu de 14,90 € (-37 %)" in text(app, "#offer-facts")
+        assert fr("Prix : 9,40 € au lieu de 14,90 € (-37 %)") in text(app, "#offer-facts")
         assert "Cinémas Pathé et Gaumont" in text(app, "#offer-conditions")
         benefits = text(app, "#offer-benefits")
         assert "Subvention" in benefits or "Aucun de vos avantages" in benefits
@@ -147,7 +148,7 @@ async def test_search_narrows_the_offers_and_says_when_nothing_matches(app_for) 
         app.screen.query_one("#shop-search", Input).value = "zzz"
         await settle(app, pilot)
         assert titles(app) == []
-        assert text(app, "#shop-status") == "Aucune offre ne correspond à « zzz »."
+        assert text(app, "#shop-status") == fr("Aucune offre ne correspond à « zzz ».")
         await pilot.press("escape")  # leaves the search box, not the shop
         assert type(app.screen).__name__ == "ShopScreen"
 
@@ -175,9 +176,13 @@ async def test_free_amount_bad_input_is_explained_and_nothing_is_written(app_for
         assert app.focused is amount
         cases = [
             ("abc", "1", "Saisissez un montant en euros, par exemple 50."),
-            ("5", "1", "Choisissez un montant entre 10,00 € et 500,00 €, en euros entiers."),
-            ("600", "1", "Choisissez un montant entre 10,00 € et 500,00 €, en euros entiers."),
-            ("75,50", "1", "Choisissez un montant entre 10,00 € et 500,00 €, en euros entiers."),
+            ("5", "1", fr("Choisissez un montant entre 10,00 € et 500,00 €, en euros entiers.")),
+            ("600", "1", fr("Choisissez un montant entre 10,00 € et 500,00 €, en euros entiers.")),
+            (
+                "75,50",
+                "1",
+                fr("Choisissez un montant entre 10,00 € et 500,00 €, en euros entiers."),
+            ),
             ("75", "0", "La quantité doit être comprise entre 1 et 10."),
             ("75", "11", "La quantité doit être comprise entre 1 et 10."),
             ("75", "deux", "Saisissez la quantité en chiffres, par exemple 2."),
@@ -194,7 +199,7 @@ async def test_free_amount_bad_input_is_explained_and_nothing_is_written(app_for
         amount.focus()
         await pilot.press(*"75", "tab", *"2", "enter")
         await settle(app, pilot)
-        assert text(app, "#offer-preview") == "2 × 70,50 € = 141,00 € · vous économisez 9,00 €"
+        assert text(app, "#offer-preview") == fr("2 × 70,50 € = 141,00 € · vous économisez 9,00 €")
         assert basket_rows(db, "alice") == [(7500, 2)]
         assert not app.screen.query_one("#offer-message").has_class("error")
 

@@ -12,6 +12,7 @@ from portal.screens.home import HomeScreen
 from portal.screens.too_small import TooSmallScreen
 from portal.services.runtime import Services
 from portal.widgets.colours import WithoutColour
+from tests.typography import fr
 
 
 def _alice(services: Services, db: Database, info: TerminalInfo | None = None) -> PortalApp:
@@ -39,7 +40,7 @@ async def test_too_small_below_80_by_24_and_back_where_the_member_was(
         await pilot.wait_for_scheduled_animations()
         await pilot.pause()
         assert isinstance(app.screen, TooSmallScreen)
-        assert "Terminal trop petit : 79×24, il faut au moins 80×24" in _text(app)
+        assert fr("Terminal trop petit : 79×24, il faut au moins 80×24") in _text(app)
 
         await pilot.resize_terminal(80, 23)
         await pilot.pause()

@@ -21,6 +21,7 @@ from portal.services.basket import (
 )
 from portal.services.catalog import ShopError
 from portal.services.catalog_demo import DEMO_ONLY_TITLE
+from tests.typography import fr
 
 
 def _member(db: Database, login: str) -> Member:
@@ -118,7 +119,7 @@ def test_a_line_holds_at_most_the_maximum(db: Database) -> None:
     ugc = _offer_id(db, alice, "E-billet UGC")
     basket.add_to_basket(db, alice, ugc, quantity=8)
     text = _refused(basket.add_to_basket, db, alice, ugc, quantity=3)
-    assert text == "Vous en avez déjà 8 dans votre panier ; une ligne en compte au plus 10."
+    assert text == fr("Vous en avez déjà 8 dans votre panier ; une ligne en compte au plus 10.")
     assert _rows(db, alice) == [(ugc, 1350, 8)]
 
 
@@ -126,7 +127,7 @@ def test_amount_out_of_range_is_refused(db: Database) -> None:
     alice = _member(db, "alice")
     fnac = _offer_id(db, alice, "E-carte Fnac")
     text = _refused(basket.add_to_basket, db, alice, fnac, face_value_cents=60000)
-    assert "entre 10,00 € et 500,00 €" in text
+    assert fr("entre 10,00 € et 500,00 €") in text
     assert _refused(basket.add_to_basket, db, alice, fnac) == "Choisissez le montant de l'e-carte."
     assert _rows(db, alice) == []
 
@@ -137,7 +138,7 @@ def test_basket_total_is_capped(db: Database) -> None:
     basket.add_to_basket(db, alice, fnac, face_value_cents=50000, quantity=4)  # 1 880,00 €
     text = _refused(basket.add_to_basket, db, alice, fnac, face_value_cents=50000)
     assert text == (
-        "Votre panier atteindrait 2 350,00 €, au-delà de la limite de 2 000,00 € par commande."
+        fr("Votre panier atteindrait 2 350,00 €, au-delà de la limite de 2 000,00 € par commande.")
     )
     assert _rows(db, alice) == [(fnac, 50000, 4)]
     line = basket.get_basket(db, alice).lines[0]
@@ -198,7 +199,7 @@ def test_change_quantity_and_remove(db: Database) -> None:
     assert basket.change_quantity(db, alice, line.id, +1).lines[0].quantity == 3
     assert basket.set_quantity(db, alice, line.id, 1).lines[0].quantity == 1
     text = _refused(basket.change_quantity, db, alice, line.id, -1)
-    assert text == "La quantité ne peut pas descendre sous 1 : retirez plutôt la ligne."
+    assert text == fr("La quantité ne peut pas descendre sous 1 : retirez plutôt la ligne.")
     basket.set_quantity(db, alice, line.id, MAX_QUANTITY_PER_LINE)
     _refused(basket.change_quantity, db, alice, line.id, +1)
     _refused(basket.set_quantity, db, alice, line.id, 0)

@@ -12,6 +12,7 @@ from portal.data.members import Member
 from portal.services import catalog, spending
 from portal.services.catalog import OfferSpec, ShopError, check_amount, discount_cents, price_line
 from portal.services.catalog_demo import DEMO_ONLY_TITLE, HORIZON_ONLY_TITLE
+from tests.typography import fr
 
 
 def _member(db: Database, login: str) -> Member:
@@ -107,7 +108,7 @@ def test_free_amount_ecard_takes_whole_euros_within_its_range(db: Database) -> N
         with pytest.raises(ShopError) as refused:
             check_amount(fnac, bad)
         assert refused.value.text() == (
-            "Choisissez un montant entre 10,00 € et 500,00 €, en euros entiers."
+            fr("Choisissez un montant entre 10,00 € et 500,00 €, en euros entiers.")
         )
 
 

@@ -20,6 +20,7 @@ from portal.services.contact import ContactError
 from portal.services.crypto import SecretBox
 from tests.mail_helpers import body_of
 from tests.reauth_helpers import proof_for
+from tests.typography import fr
 
 NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
 
@@ -267,5 +268,5 @@ def test_contact_error_is_translated() -> None:
     from portal.i18n import get_translator
 
     error = ContactError("Wrong code. Tries left: {n}.", n=2)
-    assert error.text(get_translator("fr")) == "Code erroné. Essais restants : 2."
+    assert error.text(get_translator("fr")) == fr("Code erroné. Essais restants : 2.")
     assert error.text(get_translator("en")) == "Wrong code. Tries left: 2."

@@ -20,6 +20,7 @@ from tests.order_helpers import (
     pdf_text,
     with_address,
 )
+from tests.typography import fr
 from tests.unit.test_wallet_support import NOW, line, member, new_member
 
 TICKET = [line("Pathé", "eticket", "cinema", 940, 2)]
@@ -52,7 +53,7 @@ def test_a_managers_cancellation_issues_a_credit_note_with_the_reason(db, settin
     email_id, subject = emails_to(db, carol.id)[-1]
     assert "annulée" in subject
     body = body_of(db, email_id)
-    assert "Motif indiqué par votre CSE : Séance annulée par le cinéma" in body
+    assert fr("Motif indiqué par votre CSE : Séance annulée par le cinéma") in body
     assert "Cadeau 1880" in body and "18,80" in body  # the refund per source
     assert "AV-2026-000001" in body
     assert attachment_names(db, email_id) == ["AV-2026-000001.pdf"]

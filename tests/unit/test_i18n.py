@@ -34,8 +34,8 @@ def test_every_message_has_a_french_translation() -> None:
 
 
 def test_money_is_formatted_per_locale() -> None:
-    assert get_translator("fr").money(4750) == "47,50 €"
-    assert get_translator("fr").money(123456) == "1 234,56 €"
+    assert get_translator("fr").money(4750) == "47,50\xa0€"
+    assert get_translator("fr").money(123456) == "1\u202f234,56\xa0€"
     assert get_translator("en").money(4750) == "€47.50"
 
 

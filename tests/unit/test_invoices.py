@@ -7,6 +7,7 @@ import dataclasses
 from portal.config import load_settings
 from portal.services import files
 from tests.order_helpers import benefit_order, pdf_text, with_address
+from tests.typography import fr
 from tests.unit.test_wallet_support import line, new_member
 
 NOTICE = "Les cartes cadeaux"  # start of the French multi-purpose voucher notice
@@ -42,8 +43,8 @@ def test_invoice_carries_seller_mentions_buyer_and_vat_per_rate(db, settings) ->
         "CSE Services SARL",
         "SARL au capital de 8 000 €",
         "4 quai Perrache, 69002 Lyon",
-        "SIRET : 123 456 789 00012",
-        "N° de TVA intracommunautaire : FR12123456789",
+        fr("SIRET : 123 456 789 00012"),
+        fr("N° de TVA intracommunautaire : FR12123456789"),
         "Carol Test",
         "12 rue des Lilas",
         "69003 Lyon",

@@ -19,6 +19,7 @@ from portal.services import membership
 from portal.services.clock import PARIS, FrozenClock
 from portal.services.crypto import SecretBox
 from portal.services.runtime import Services
+from tests.typography import fr
 
 NOON = dt.datetime(2026, 6, 15, 12, 0, tzinfo=PARIS)
 
@@ -127,9 +128,8 @@ def test_verify_says_only_first_name_organization_and_expiry_and_counts(
     # another member's counter did not move
     assert membership_data.get_verification_stats(db, _member(db, "bob").id).count == 0
     line = membership.describe(verdict, get_translator("fr"))
-    assert (
-        line
-        == f"Carte valide : Alice, {alice.organization_name}, valable jusqu'au 31 décembre 2026"
+    assert line == fr(
+        f"Carte valide : Alice, {alice.organization_name}, valable jusqu'au 31 décembre 2026"
     )
 
 
@@ -180,7 +180,7 @@ def test_cli_verify_card_prints_the_verdict_and_counts(
     card = membership.get_card(db, alice, secrets=services.secrets, settings=settings)
     assert main(["--data-dir", str(settings.data_dir), "verify-card", card.url]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Carte valide : Alice, ") and "31 décembre 2026" in out
+    assert out.startswith(fr("Carte valide : Alice, ")) and "31 décembre 2026" in out
     assert main(["--data-dir", str(settings.data_dir), "verify-card", _altered(card.token)]) == 1
     assert capsys.readouterr().out.startswith("Carte non valide")
     assert membership_data.get_verification_stats(db, alice.id).count == 1

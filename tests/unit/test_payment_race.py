@@ -37,6 +37,7 @@ from portal.services.errors import UserError
 from portal.services.payment_sandbox import SandboxProvider
 from portal.services.payments import ReturnInfo
 from tests.payment_support import CARD, pay_on_page
+from tests.typography import fr
 from tests.unit.test_wallet_support import NOW, TODAY, give, line, new_member
 
 LATER = NOW + dt.timedelta(hours=1)
@@ -169,7 +170,7 @@ def test_a_cancellation_during_the_capture_is_refused_and_changes_nothing(db, se
     with pytest.raises(UserError) as refused:
         cancellation.cancel_order(db, carol, order_id, provider=provider, now=NOW)
     assert refused.value.text(get_translator("fr")) == (
-        "Le paiement est en cours de confirmation : réessayez dans un instant."
+        fr("Le paiement est en cours de confirmation : réessayez dans un instant.")
     )
     # Refused means nothing changed: no benefit re-credited, no audit, no email.
     assert wallet_data.balance(db, voucher) == 0

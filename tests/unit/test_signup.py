@@ -13,6 +13,7 @@ from portal.services import gate, guest_listing, signup
 from portal.services.gate import GateError, WeakPassword, WrongCode
 from portal.services.passwords import verify_password
 from tests.mail_helpers import bodies, last_body
+from tests.typography import fr
 
 T0 = 1_800_000_000.0
 GOOD_PASSWORD = "Lanterne-Orage-Piano-77"
@@ -285,7 +286,7 @@ def test_a_taken_login_gets_a_free_variant_at_validation(db: Database, settings)
     created = signup.approve(db, marc, request.id, settings=settings)
     assert created.login == "alice2" and member(db, "alice").first_name == "Alice"
     [body] = bodies(db, "subject = 'Votre compte Portal est prêt'")
-    assert "« alice »" in body and "« alice2 »" in body and "alice2@" in body
+    assert fr("« alice »") in body and fr("« alice2 »") in body and "alice2@" in body
     entry = db.execute(
         "SELECT target, details FROM audit_log WHERE action = 'signup.approved'"
     ).fetchone()
@@ -300,8 +301,8 @@ def test_two_applicants_wanting_one_login_both_get_an_account(db: Database, sett
     assert signup.approve(db, marc, first.id, settings=settings).login == "chloe2"
     one = last_body(db, "recipient = ?", ["one@demo.example"])
     two = last_body(db, "recipient = ?", ["two@demo.example"])
-    assert one is not None and "« chloe2 »" in one and "n'était pas disponible" in one
-    assert two is not None and "« chloe »" in two and "disponible" not in two
+    assert one is not None and fr("« chloe2 »") in one and "n'était pas disponible" in one
+    assert two is not None and fr("« chloe »") in two and "disponible" not in two
 
 
 def test_a_free_variant_keeps_the_login_rules(db: Database, settings) -> None:  # type: ignore[no-untyped-def]

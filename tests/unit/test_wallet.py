@@ -14,6 +14,7 @@ from portal.services import allocations, audit, benefits, clock, renewal, spendi
 from portal.services.allocations import AllocationRequest
 from portal.services.errors import UserError
 from portal.services.spending import plan_benefits
+from tests.typography import fr
 from tests.unit.test_wallet_support import TODAY, YEAR, give, line, member, new_member
 
 
@@ -113,7 +114,7 @@ def test_describe_rule_in_french() -> None:
     text = subsidies.describe_rule(
         _rule(percent_bp=5000, cap_per_item_cents=400, max_count=4), get_translator("fr")
     )
-    assert text == "50 % du prix, jusqu'à 4,00 € par article, 4 articles au plus par an"
+    assert text == fr("50 % du prix, jusqu'à 4,00 € par article, 4 articles au plus par an")
 
 
 # -- allocation order -----------------------------------------------------------------------

@@ -107,9 +107,7 @@ class BenefitsScreen(PortalScreen):
         return _("My benefits")
 
     def compose_body(self) -> ComposeResult:
-        table: DataTable = DataTable(
-            id="benefits-table", cursor_type="row", zebra_stripes=True
-        )
+        table: DataTable = DataTable(id="benefits-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="benefits-detail", classes="wallet-panel")
         yield Static(

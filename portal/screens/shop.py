@@ -114,9 +114,7 @@ class ShopScreen(PortalScreen):
             categories = OptionList(id="shop-categories")
             categories.border_title = _("Categories")
             yield categories
-            table: DataTable = DataTable(
-                id="shop-offers", cursor_type="row", zebra_stripes=True
-            )
+            table: DataTable = DataTable(id="shop-offers", cursor_type="row", zebra_stripes=True)
             table.border_title = _("Offers")
             yield table
         yield Static("", id="shop-status")

@@ -148,6 +148,11 @@ def start_server(data_dir: Path, port: int, workers: int = 1) -> subprocess.Pope
         os.environ,
         PORTAL_MAX_SESSIONS="2000",
         PORTAL_MAX_SESSIONS_PER_IP="2000",
+        # Every bench client comes from 127.0.0.1: lift the per-address admission limits
+        # (token bucket, unauthenticated caps) that protect a real server from floods.
+        PORTAL_CONNECTION_RATE_PER_IP="0",
+        PORTAL_MAX_UNAUTHENTICATED="2000",
+        PORTAL_MAX_UNAUTHENTICATED_PER_IP="2000",
         PORTAL_LOG_LEVEL="WARNING",
     )
     proc = subprocess.Popen(

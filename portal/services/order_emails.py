@@ -137,23 +137,35 @@ def notify_cancelled(
             )
         if not refunds and not released:
             text.append(t.gettext("Nothing had been paid for it."))
-        if credit_note is not None:
-            text += [
-                "",
-                t.gettext(
-                    "Credit note {number} is attached and kept in your outbox folder.",
-                    number=credit_note.note.number,
-                ),
-            ]
-        return text
+        return text + _credit_note_lines(t, credit_note)
 
     notify_order_member(
         db,
         order,
         lambda t: t.gettext("Your order {number} is cancelled", number=order.number),
         lines,
-        attachments=[credit_note.attachment] if credit_note is not None else [],
+        attachments=_credit_note_attachments(credit_note),
     )
+
+
+def _credit_note_lines(t: Translator, credit_note: IssuedCreditNote | None) -> list[str]:
+    """The paragraph naming the attached credit note (none without one)."""
+    if credit_note is None:
+        return []
+    return [
+        "",
+        t.gettext(
+            "Credit note {number} is attached and kept in your outbox folder.",
+            number=credit_note.note.number,
+        ),
+    ]
+
+
+def _credit_note_attachments(
+    credit_note: IssuedCreditNote | None,
+) -> list[tuple[str, str, bytes]]:
+    """The credit note's PDF as an email attachment (none without one)."""
+    return [credit_note.attachment] if credit_note is not None else []
 
 
 def notify_shipped(db: Database, order: Order, tracking: str) -> None:
@@ -196,20 +208,12 @@ def notify_return_accepted(
             t.gettext("Refunded to the sources it was paid from:"),
             *refund_lines(t, refunds),
         ]
-        if credit_note is not None:
-            text += [
-                "",
-                t.gettext(
-                    "Credit note {number} is attached and kept in your outbox folder.",
-                    number=credit_note.note.number,
-                ),
-            ]
-        return text
+        return text + _credit_note_lines(t, credit_note)
 
     notify_order_member(
         db,
         order,
         lambda t: t.gettext("Your return for order {number} is refunded", number=order.number),
         lines,
-        attachments=[credit_note.attachment] if credit_note is not None else [],
+        attachments=_credit_note_attachments(credit_note),
     )

@@ -127,6 +127,39 @@ def get_partner_by_name(db: Database, name: str) -> Partner | None:
 # -- offers --------------------------------------------------------------------------
 
 
+_OFFER_FIELDS = (
+    "partner_id",
+    "kind",
+    "category",
+    "title",
+    "description",
+    "discount_bp",
+    "face_values",
+    "min_amount_cents",
+    "max_amount_cents",
+    "unit_face_value_cents",
+    "unit_price_cents",
+    "shipping",
+    "shipping_cents",
+    "validity_months",
+    "validity",
+    "usable_at",
+    "conditions",
+    "search_text",
+)
+"""The columns an offer is created with and an edit replaces, in one order."""
+
+
+def _offer_values(fields: dict[str, Any]) -> list[Any]:
+    """The stored form of an offer's fields, in ``_OFFER_FIELDS`` order."""
+    stored = {
+        **fields,
+        "face_values": json.dumps(sorted(fields["face_values"])),
+        "shipping": int(fields["shipping"]),
+    }
+    return [stored[name] for name in _OFFER_FIELDS]
+
+
 def create_offer(
     db: Database,
     *,
@@ -151,33 +184,11 @@ def create_offer(
     active: bool = True,
 ) -> int:
     """Insert an offer (visible to every organization until restricted) and return its id."""
+    fields = dict(locals())  # every keyword argument is a column of the offer
     cur = db.execute(
-        "INSERT INTO offers (partner_id, kind, category, title, description, discount_bp,"
-        " face_values, min_amount_cents, max_amount_cents, unit_face_value_cents,"
-        " unit_price_cents, shipping, shipping_cents, validity_months, validity, usable_at,"
-        " conditions, search_text, active)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            partner_id,
-            kind,
-            category,
-            title,
-            description,
-            discount_bp,
-            json.dumps(sorted(face_values)),
-            min_amount_cents,
-            max_amount_cents,
-            unit_face_value_cents,
-            unit_price_cents,
-            int(shipping),
-            shipping_cents,
-            validity_months,
-            validity,
-            usable_at,
-            conditions,
-            search_text,
-            int(active),
-        ],
+        f"INSERT INTO offers ({', '.join(_OFFER_FIELDS)}, active)"
+        f" VALUES ({', '.join('?' for _ in _OFFER_FIELDS)}, ?)",
+        [*_offer_values(fields), int(active)],
     )
     return int(cur.lastrowid or 0)
 
@@ -335,33 +346,11 @@ def update_offer(
     search_text: str,
 ) -> None:
     """Replace every field of an offer (its id, status and stock are kept)."""
+    fields = dict(locals())  # every keyword argument is a column of the offer
     db.execute(
-        "UPDATE offers SET partner_id = ?, kind = ?, category = ?, title = ?, description = ?,"
-        " discount_bp = ?, face_values = ?, min_amount_cents = ?, max_amount_cents = ?,"
-        " unit_face_value_cents = ?, unit_price_cents = ?, shipping = ?, shipping_cents = ?,"
-        " validity_months = ?, validity = ?, usable_at = ?, conditions = ?, search_text = ?,"
+        f"UPDATE offers SET {', '.join(f'{name} = ?' for name in _OFFER_FIELDS)},"
         " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
-        [
-            partner_id,
-            kind,
-            category,
-            title,
-            description,
-            discount_bp,
-            json.dumps(sorted(face_values)),
-            min_amount_cents,
-            max_amount_cents,
-            unit_face_value_cents,
-            unit_price_cents,
-            int(shipping),
-            shipping_cents,
-            validity_months,
-            validity,
-            usable_at,
-            conditions,
-            search_text,
-            offer_id,
-        ],
+        [*_offer_values(fields), offer_id],
     )
 
 

@@ -166,6 +166,8 @@ class SessionApp(App[int]):
         """The SSH session this app draws on (None in tests, which run headless)."""
         self.crashed = False
         """True when an unhandled error ended the session."""
+        self.on_first_frame: Callable[[], None] | None = None
+        """Called once the first screen is drawn (the SSH layer's start turns)."""
         self._configure_console(terminal_info or TerminalInfo())
         # Textual would swap sys.stdout for a per-app object (see _LogStream).
         self._capture_stdout = PRINT_SINK  # type: ignore[assignment]
@@ -220,6 +222,13 @@ class SessionApp(App[int]):
     def on_mount(self) -> None:
         # Runs after the subclass's own on_mount pushed its first screen.
         self.call_after_refresh(self._check_window)
+        self.call_after_refresh(self._first_frame_drawn)
+
+    def _first_frame_drawn(self) -> None:
+        """The first screen is on the client's terminal: tell whoever asked (once)."""
+        callback, self.on_first_frame = self.on_first_frame, None
+        if callback is not None:
+            callback()
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         """Push as Textual does; the "too small" screen stays on top while it applies."""

@@ -17,6 +17,7 @@ from portal.services.passwords import HashPool
 from portal.services.runtime import Services
 from portal.ssh.limits import ConnectionLimits
 from portal.ssh.registry import SessionRegistry
+from portal.ssh.starts import StartTurns
 
 
 async def _sleep(seconds: float) -> None:
@@ -39,6 +40,8 @@ class ServerRuntime:
     """Admission of new connections (rate and unauthenticated caps)."""
     hashing: HashPool = field(default_factory=HashPool)
     """The threads that verify login passwords, one per core (see ``HashPool``)."""
+    starts: StartTurns = field(default_factory=StartTurns)
+    """Turns for starting session apps, so a burst of logins is served in order."""
 
     def __post_init__(self) -> None:
         self.limits = ConnectionLimits(self.services.settings)

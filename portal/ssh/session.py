@@ -69,6 +69,8 @@ class PortalSession(asyncssh.SSHServerSession[str]):
         self._farewell: str | None = None
         self._session_id = ""
         self._torn_down = False
+        self._waiting_turn = False
+        """Whether the app waits for its turn to start (see portal.ssh.starts)."""
         self.on_teardown = on_teardown
         """Told once the session is over (its connection may then host another)."""
         self._sftp: SSHServerStreamSession[bytes] | None = None
@@ -233,7 +235,9 @@ class PortalSession(asyncssh.SSHServerSession[str]):
             self._sftp.connection_lost(exc)
         if exc is not None:
             log.info("session of member %s lost: %s", self.who, exc)
-        if self.task is not None and self.app is not None:
+        if self._waiting_turn and self.task is not None:
+            self.task.cancel()  # no app to start for nobody: its end tears down
+        elif self.task is not None and self.app is not None:
             self.app.exit(0)  # its end tears the session down
         else:
             self._teardown()
@@ -277,6 +281,9 @@ class PortalSession(asyncssh.SSHServerSession[str]):
         self._farewell = farewell
         if self._sftp is not None:
             self._sftp_ending()
+        if self._waiting_turn and self.task is not None:
+            self.task.cancel()  # its app never started: the task's end says goodbye
+            return
         if self.task is not None and self.app is not None:
             self.app.exit(0)  # also when it is still starting: the exit waits in its queue
             return
@@ -291,12 +298,25 @@ class PortalSession(asyncssh.SSHServerSession[str]):
         app = self.app
         assert app is not None and self._chan is not None
         translator = get_translator(self.language)
+        give_back: Callable[[], None] | None = None
         try:
-            await app.run_async(mouse=True, size=self.size)
+            # Apps start in turns (see portal.ssh.starts); the turn passes on once this
+            # one has drawn its first screen, or when it ends.
+            self._waiting_turn = True
+            try:
+                give_back = await self.runtime.starts.take()
+            finally:
+                self._waiting_turn = False
+            app.on_first_frame = give_back
+            if not self._closing:  # the client may have left while it waited
+                await app.run_async(mouse=True, size=self.size)
         except Exception:
             app.crashed = True
             log.exception("session of member %s failed", self.who)
         finally:
+            if give_back is not None:
+                give_back()
+            app.on_first_frame = None
             try:
                 message = self._farewell
                 if app.crashed:

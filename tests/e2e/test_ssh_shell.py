@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from portal.app import PortalApp
 from portal.ssh.server import PortalServer
+from portal.ssh.starts import StartTurns
 from tests.e2e.conftest import ALICE, BOB
 from tests.e2e.harness import Terminal, connect, open_terminal, running_server
 from tests.typography import fr
@@ -155,10 +157,8 @@ async def test_closed_sessions_leave_no_app_alive(server: PortalServer) -> None:
                 return
             await asyncio.sleep(0)
 
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(freed(), 10)
-    except TimeoutError:
-        pass
     assert [ref for ref in created if ref() is not None] == []
 
 
@@ -265,3 +265,41 @@ async def test_client_that_stops_reading_is_dropped(tmp_path, demo_database) -> 
                 await asyncio.sleep(0)
 
         await asyncio.wait_for(drained(), 10)
+
+
+async def test_apps_start_in_turns_passed_on_at_the_first_frame(server: PortalServer) -> None:
+    """With one start at a time and no hold limit to fall back on, two members logging in
+    together both reach home: the first one's first frame hands the turn on."""
+    server.runtime.starts = StartTurns(at_once=1, hold_limit=3600)
+    one, two = await asyncio.gather(login(server), login(server, BOB))
+    await asyncio.gather(one.wait_for(fr("Bonjour Alice !")), two.wait_for("Hello Bob!"))
+    assert server.runtime.starts.starting == 0
+    assert server.runtime.starts.waiting == 0
+
+
+async def test_a_client_leaving_before_its_turn_starts_no_app(server: PortalServer) -> None:
+    server.runtime.starts = StartTurns(at_once=1, hold_limit=3600)
+    give_back = await server.runtime.starts.take()  # every turn is taken
+    conn, _ = await connect(server.port, *ALICE)
+    await open_terminal(conn)
+    registry = server.runtime.registry
+
+    async def waiting() -> None:
+        while server.runtime.starts.waiting == 0:
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(waiting(), 10)
+    session = next(iter(registry.sessions))
+    app = session.app
+    assert app is not None
+    conn.close()
+    await conn.wait_closed()
+
+    async def gone() -> None:
+        while registry.sessions or server.runtime.starts.waiting:
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(gone(), 10)
+    assert not app.is_running and app._driver is None  # it never started
+    give_back()
+    assert server.runtime.starts.starting == 0

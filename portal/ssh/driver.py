@@ -102,7 +102,10 @@ class SSHDriver(Driver):
         write("\x1b[?2004h")  # bracketed paste
         write("\x1b[?7l")  # no line wrap
         self._terminal.attach(self)
-        self.resize(*self._terminal.size)
+        if self._size is None or tuple(self._size) != tuple(self._terminal.size):
+            # Textual sends the app a resize for the size it started with; a second one
+            # for the same size would lay out and draw the first screen twice.
+            self.resize(*self._terminal.size)
 
     def resize(self, width: int, height: int) -> None:
         """Tell the app the client's window size changed."""

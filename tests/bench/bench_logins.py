@@ -14,7 +14,7 @@ worker threads instead of the per-core hashing threads.
 The per-address admission limits are raised for the run: every client comes from
 127.0.0.1 here, where 50 members would come from 50 addresses.
 
-    python -m tests.bench logins [--members 50] [--legacy]
+    python -m tests.bench logins [--members 50] [--legacy] [--slow 20]
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
+import re
 import statistics
 import sys
 import tempfile
@@ -111,6 +113,45 @@ class LagMonitor:
             self._task.cancel()
 
 
+class SlowCallbacks(logging.Handler):
+    """Which callbacks held the loop longer than ``threshold`` (asyncio's debug mode).
+
+    Debug mode slows the loop down: use it to find the culprits, not for the figures.
+    """
+
+    def __init__(self, threshold: float) -> None:
+        super().__init__(logging.WARNING)
+        self.threshold = threshold
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("Executing"):
+            self.records.append(message)
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        loop.slow_callback_duration = self.threshold
+        loop.set_debug(True)
+        logging.getLogger("asyncio").addHandler(self)
+
+    def stop(self) -> None:
+        asyncio.get_running_loop().set_debug(False)
+        logging.getLogger("asyncio").removeHandler(self)
+
+    def report(self) -> None:
+        print(f"callbacks over {self.threshold * 1000:.0f} ms: {len(self.records)}")
+        took = re.compile(r"took ([0-9.]+) seconds")
+
+        def seconds(message: str) -> float:
+            found = took.search(message)
+            return float(found.group(1)) if found else 0.0
+
+        for message in sorted(self.records, key=seconds, reverse=True)[:15]:
+            name = re.sub(r"/[^ ]*/(site-packages|main)/", "", message.removeprefix("Executing "))
+            print(f"  {seconds(message) * 1000:6.0f} ms  {name[:200]}")
+
+
 def add_members(db_path: Path, count: int, password_hash: str) -> None:
     from portal.data import members as members_data
     from portal.data.db import connect
@@ -195,6 +236,7 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
             flush=True,
         )
         monitor = LagMonitor()
+        slow = SlowCallbacks(args.slow / 1000) if args.slow else None
         start = time.time() + 1.5  # the child imports and connects meanwhile
         child = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -210,10 +252,14 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
         )
         await asyncio.sleep(max(0.0, start - time.time() - 0.1))
         monitor.start()
+        if slow is not None:
+            slow.start()
         cpu = time.process_time()
         out, _ = await child.communicate()
         cpu = time.process_time() - cpu
         monitor.stop()
+        if slow is not None:
+            slow.stop()
     result = json.loads(out.decode().strip().splitlines()[-1])
     times = result["times"]
     if times:
@@ -225,6 +271,8 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
     lag = monitor.samples
     if lag:
         print(f"event-loop lag meanwhile: {figures(lag)}")
+    if slow is not None:
+        slow.report()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -232,6 +280,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--legacy", action="store_true", help="the former hashing set-up")
     parser.add_argument("--hash-threads", type=int, help="hashing threads (default: cores)")
+    parser.add_argument(
+        "--slow", type=float, metavar="MS", help="list the callbacks that held the loop longer"
+    )
 
     parser.add_argument("--clients", type=int, help=argparse.SUPPRESS)  # the child's port
     parser.add_argument("--start", type=float, help=argparse.SUPPRESS)

@@ -102,11 +102,13 @@ class SessionRegistry:
     _activity_synced_at: float = 0.0
     _sync_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _reaping: set[LiveSession] = field(default_factory=set)
+    _gone: set[LiveSession] = field(default_factory=set)
+    """Sessions whose client left and whose app waits for the reaper: no slot held."""
 
     @property
     def session_count(self) -> int:
         """Session slots held on this process."""
-        return len(self.admitted)
+        return len(self.admitted) - len(self._gone)
 
     def share(self, cap: int) -> int:
         """This process's part of a cap shared by the workers (each applies its own)."""
@@ -140,6 +142,19 @@ class SessionRegistry:
             wall_clock(session.last_activity),
         )
 
+    def _release_slot(self, session: LiveSession) -> None:
+        ip = session.ip or "?"
+        self.sessions_by_ip[ip] -= 1
+        if self.sessions_by_ip[ip] <= 0:
+            del self.sessions_by_ip[ip]
+
+    def client_gone(self, session: LiveSession) -> None:
+        """Its client left and its app ends later (the reaper): free its slot now, so
+        that a crowd of dropped sessions does not keep new logins out."""
+        if session in self.admitted and session not in self._gone:
+            self._gone.add(session)
+            self._release_slot(session)
+
     def session_closed(self, session: LiveSession) -> bool:
         """The session ended: free its slot and unlist it. Safe to call again (returns
         False then)."""
@@ -147,10 +162,10 @@ class SessionRegistry:
         self._reaping.discard(session)
         if session in self.admitted:
             self.admitted.discard(session)
-            ip = session.ip or "?"
-            self.sessions_by_ip[ip] -= 1
-            if self.sessions_by_ip[ip] <= 0:
-                del self.sessions_by_ip[ip]
+            if session in self._gone:
+                self._gone.discard(session)  # its slot was freed when its client left
+            else:
+                self._release_slot(session)
             released = True
         if session in self.sessions:
             self.sessions.discard(session)
@@ -161,8 +176,13 @@ class SessionRegistry:
         return released
 
     def sessions_of(self, member_id: int) -> list[LiveSession]:
-        """Live sessions of one member (guest sessions belong to nobody)."""
-        return [s for s in self.sessions if s.member is not None and s.member.id == member_id]
+        """Live sessions of one member (guest sessions belong to nobody); a session whose
+        client left is not live any more, even while its app waits to end."""
+        return [
+            s
+            for s in self.sessions
+            if s.member is not None and s.member.id == member_id and s not in self._gone
+        ]
 
     def _on_loop(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` on the server's loop, waiting for it when called from another thread."""
@@ -299,6 +319,8 @@ class SessionRegistry:
         now = time.monotonic() if now is None else now
         closed = 0
         for session in list(self.admitted):
+            if session in self._gone:
+                continue  # the reaper ends it
             if session.channel_gone or (
                 not session.started
                 and now - session.started_at >= self.settings.session_open_timeout

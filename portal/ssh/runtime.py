@@ -17,7 +17,7 @@ from portal.services.passwords import HashPool
 from portal.services.runtime import Services
 from portal.ssh.limits import ConnectionLimits
 from portal.ssh.registry import SessionRegistry
-from portal.ssh.starts import StartTurns
+from portal.ssh.starts import Reaper, StartTurns
 
 
 async def _sleep(seconds: float) -> None:
@@ -42,9 +42,12 @@ class ServerRuntime:
     """The threads that verify login passwords, one per core (see ``HashPool``)."""
     starts: StartTurns = field(default_factory=StartTurns)
     """Turns for starting session apps, so a burst of logins is served in order."""
+    reaper: Reaper = field(init=False)
+    """Ends the apps of clients that left, one at a time, after the starts."""
 
     def __post_init__(self) -> None:
         self.limits = ConnectionLimits(self.services.settings)
+        self.reaper = Reaper(self.starts)
 
     @property
     def settings(self) -> Settings:

@@ -407,6 +407,7 @@ class PortalServer:
         if self._acceptor is not None:
             self._acceptor.close()
             await self._acceptor.wait_closed()
+        self.runtime.reaper.stop()  # every session, left or not, is ended here
         tasks = []
         for session in list(self.runtime.registry.admitted):
             if session.task is not None:

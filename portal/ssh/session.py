@@ -238,9 +238,18 @@ class PortalSession(asyncssh.SSHServerSession[str]):
         if self._waiting_turn and self.task is not None:
             self.task.cancel()  # no app to start for nobody: its end tears down
         elif self.task is not None and self.app is not None:
-            self.app.exit(0)  # its end tears the session down
+            # Nobody sees this app any more: free its slot now, end it in the loop's
+            # spare time (a blip may drop thousands at once); its end tears down.
+            self.runtime.registry.client_gone(self)
+            self.runtime.reaper.reap(self._end_app)
         else:
             self._teardown()
+
+    def _end_app(self) -> asyncio.Task[None] | None:
+        """Ask the app to exit (the reaper's turn); returns the task that runs it."""
+        if self.app is not None and self.task is not None:
+            self.app.exit(0)
+        return self.task
 
     # -- Terminal protocol used by the driver --------------------------------------------
 

@@ -267,10 +267,16 @@ async def test_client_that_stops_reading_is_dropped(tmp_path, demo_database) -> 
         await asyncio.wait_for(drained(), 10)
 
 
+def one_at_a_time(turns: StartTurns) -> None:
+    """One start at a time, and no hold limit to fall back on."""
+    turns.at_once = 1
+    turns.hold_limit = 3600
+
+
 async def test_apps_start_in_turns_passed_on_at_the_first_frame(server: PortalServer) -> None:
     """With one start at a time and no hold limit to fall back on, two members logging in
     together both reach home: the first one's first frame hands the turn on."""
-    server.runtime.starts = StartTurns(at_once=1, hold_limit=3600)
+    one_at_a_time(server.runtime.starts)
     one, two = await asyncio.gather(login(server), login(server, BOB))
     await asyncio.gather(one.wait_for(fr("Bonjour Alice !")), two.wait_for("Hello Bob!"))
     assert server.runtime.starts.starting == 0
@@ -278,7 +284,7 @@ async def test_apps_start_in_turns_passed_on_at_the_first_frame(server: PortalSe
 
 
 async def test_a_client_leaving_before_its_turn_starts_no_app(server: PortalServer) -> None:
-    server.runtime.starts = StartTurns(at_once=1, hold_limit=3600)
+    one_at_a_time(server.runtime.starts)
     give_back = await server.runtime.starts.take()  # every turn is taken
     conn, _ = await connect(server.port, *ALICE)
     await open_terminal(conn)
@@ -303,3 +309,36 @@ async def test_a_client_leaving_before_its_turn_starts_no_app(server: PortalServ
     assert not app.is_running and app._driver is None  # it never started
     give_back()
     assert server.runtime.starts.starting == 0
+
+
+async def test_a_dropped_session_frees_its_slot_at_once_and_its_app_ends_after_the_starts(
+    server: PortalServer,
+) -> None:
+    """A network blip: the slot is free for the next login at once; the app itself ends
+    in the loop's spare time, after the app starts waiting for their turn."""
+    registry, runtime = server.runtime.registry, server.runtime
+    runtime.reaper.patience = 3600  # only the starts' end lets it go on
+    term = await login(server)
+    await term.wait_for(fr("Bonjour Alice !"))
+    session = next(iter(registry.sessions))
+    app = session.app
+    assert app is not None and registry.session_count == 1
+    give_back = await runtime.starts.take()  # a member's app is starting meanwhile
+    term.process.channel.get_connection().abort()  # the client vanishes
+
+    async def slot_freed() -> None:
+        while registry.session_count:
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(slot_freed(), 10)
+    assert app.is_running  # not ended yet: the start comes first
+    assert registry.sessions_of(session.member.id) == []  # type: ignore[union-attr]  # not listed as live
+    give_back()
+
+    async def ended() -> None:
+        while registry.sessions or app.is_running:
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(ended(), 10)
+    assert runtime.reaper.ended == 1
+    assert registry.sessions_by_ip == {}  # its slot was freed once, not twice

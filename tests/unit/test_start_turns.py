@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from portal.ssh.starts import StartTurns
+from portal.ssh.starts import Reaper, StartTurns
 
 
 async def test_at_once_apps_start_and_the_others_wait_in_order() -> None:
@@ -82,3 +82,104 @@ async def test_cancelled_just_as_its_turn_came_passes_it_on() -> None:
 def test_at_least_one_at_once() -> None:
     with pytest.raises(ValueError):
         StartTurns(at_once=0)
+
+
+# -- the reaper: apps of clients that left end one at a time, after the starts ---------
+
+
+class FakeApp:
+    """An app whose exit the test finishes by hand."""
+
+    def __init__(self, name: str, log: list[str]) -> None:
+        self.name = name
+        self.log = log
+        self.done: asyncio.Future[None] | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    def end(self) -> asyncio.Task[None] | None:
+        self.log.append(self.name)
+        self.done = asyncio.get_running_loop().create_future()
+        done = self.done
+
+        async def exiting() -> None:
+            await done
+
+        self.task = asyncio.create_task(exiting())
+        return self.task
+
+
+async def turns_of_loop(n: int = 5) -> None:
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+async def test_the_reaper_ends_one_app_at_a_time_in_order() -> None:
+    ended: list[str] = []
+    reaper = Reaper(StartTurns(), patience=60, hold_limit=60)
+    apps = [FakeApp(name, ended) for name in "abc"]
+    for app in apps:
+        reaper.reap(app.end)
+    await turns_of_loop()
+    assert ended == ["a"] and reaper.pending == 2  # b waits for a's end
+    assert apps[0].done is not None
+    apps[0].done.set_result(None)
+    await turns_of_loop()
+    assert ended == ["a", "b"]
+    assert apps[1].done is not None
+    apps[1].done.set_result(None)
+    await turns_of_loop()
+    assert ended == ["a", "b", "c"] and reaper.pending == 0 and reaper.ended == 3
+
+
+async def test_the_reaper_gives_way_to_app_starts() -> None:
+    turns = StartTurns(at_once=1, hold_limit=60)
+    ended: list[str] = []
+    reaper = Reaper(turns, patience=60, hold_limit=60)
+    give_back = await turns.take()  # a member's app is starting
+    reaper.reap(FakeApp("gone", ended).end)
+    await turns_of_loop()
+    assert ended == []  # the start comes first
+    give_back()  # its first frame is drawn
+    await turns_of_loop()
+    assert ended == ["gone"]
+
+
+async def test_logins_that_keep_coming_do_not_postpone_the_reaper_for_ever() -> None:
+    turns = StartTurns(at_once=1, hold_limit=60)
+    ended: list[str] = []
+    reaper = Reaper(turns, patience=0, hold_limit=60)
+    await turns.take()  # never given back: starts are always busy
+    reaper.reap(FakeApp("gone", ended).end)
+
+    async def reaped() -> None:
+        while not ended:
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(reaped(), 5)
+
+
+async def test_an_app_that_does_not_end_does_not_hold_the_others_back() -> None:
+    ended: list[str] = []
+    reaper = Reaper(StartTurns(), patience=60, hold_limit=0)
+    reaper.reap(FakeApp("stuck", ended).end)  # never finishes exiting
+    reaper.reap(FakeApp("next", ended).end)
+
+    async def both() -> None:
+        while len(ended) < 2:
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(both(), 5)
+
+
+async def test_an_end_that_fails_is_logged_and_the_reaper_goes_on(caplog) -> None:  # type: ignore[no-untyped-def]
+    ended: list[str] = []
+    reaper = Reaper(StartTurns(), patience=60, hold_limit=60)
+
+    def broken() -> asyncio.Task[None] | None:
+        raise RuntimeError("boom")
+
+    reaper.reap(broken)
+    reaper.reap(lambda: ended.append("next") or None)  # type: ignore[func-returns-value]
+    await turns_of_loop()
+    assert ended == ["next"]
+    assert any("could not end" in r.getMessage() for r in caplog.records)

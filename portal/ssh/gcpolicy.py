@@ -16,7 +16,7 @@ typing sessions: even with everything old frozen, it still ran one about every s
 Full collections happen where the policy puts them instead:
 
 - when sessions open (batched, ``freeze_delay`` after the first): a collection of the
-  young objects frees their start-up garbage before it is frozen, then the freeze. The
+  young generations frees their start-up garbage before it is frozen, then the freeze. The
   per-second freeze waits for it, or that garbage would be frozen first;
 - ``reclaim``: frozen objects are still freed by reference counting; only the
   reference cycles of closed sessions wait for it: a full collection once
@@ -130,10 +130,16 @@ class GcPolicy:
         self._freeze_handle = loop.call_later(self.freeze_delay, self._freeze)
 
     def _freeze(self) -> None:
-        """Collect the young objects (start-up garbage of the new sessions), freeze the rest."""
+        """Collect the young objects (start-up garbage of the new sessions), freeze the rest.
+
+        The young generations only: measured with sessions opening steadily among
+        2,000, a full collection here went over every object promoted since the last
+        freeze (the new sessions' live widgets) and held the loop 100-180 ms each time;
+        start-up garbage is young, and what is older waits for ``reclaim``.
+        """
         self._freeze_handle = None
         if self.active:
-            gc.collect()
+            gc.collect(1)
             gc.freeze()
 
     def session_closed(self, live_sessions: int) -> None:

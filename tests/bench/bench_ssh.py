@@ -154,6 +154,7 @@ def start_server(data_dir: Path, port: int, workers: int = 1) -> subprocess.Pope
         PORTAL_MAX_UNAUTHENTICATED="2000",
         PORTAL_MAX_UNAUTHENTICATED_PER_IP="2000",
         PORTAL_LOG_LEVEL="WARNING",
+        PORTAL_HTTP_PORT=str(free_port()),  # never a fixed port (8080 may be taken)
     )
     proc = subprocess.Popen(
         [

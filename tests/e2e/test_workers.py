@@ -54,7 +54,7 @@ async def test_two_workers_serve_members_and_stop_cleanly(tmp_path: Path) -> Non
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env=dict(os.environ, PORTAL_LOG_LEVEL="WARNING"),
+        env=dict(os.environ, PORTAL_LOG_LEVEL="WARNING", PORTAL_HTTP_PORT=str(_free_port())),
     )
     try:
         await asyncio.wait_for(_listening(port), 30)

@@ -25,9 +25,11 @@ from portal.screens.context import OpenSection
 from portal.services import basket as basket_service
 from portal.services.basket import Basket, BasketLine
 from portal.services.catalog import ShopError
-from portal.widgets.format import clip, discount_text, right
-from portal.widgets.table import DataTable
+from portal.widgets.format import discount_text
+from portal.widgets.table import AMOUNT, DataTable
 
+_TITLE_MIN_WIDTH = 16
+"""The offer column's narrowest width; it takes the rest of the table's width."""
 _FIXED_WIDTHS = {"amount": 10, "quantity": 4, "discount": 8, "price": 11}
 
 
@@ -112,31 +114,39 @@ class BasketScreen(PortalScreen):
         table = self.query_one("#basket-lines", DataTable)
         keep = self._current_line()
         table.clear(columns=True)
-        title_width = max(16, table.size.width - sum(_FIXED_WIDTHS.values()) - 12)
-        table.add_column(_("Offer"), width=title_width, key="title")
-        table.add_column(right(_("Amount")), width=_FIXED_WIDTHS["amount"], key="amount")
-        table.add_column(right(_("Qty")), width=_FIXED_WIDTHS["quantity"], key="quantity")
-        table.add_column(right(_("Discount")), width=_FIXED_WIDTHS["discount"], key="discount")
-        table.add_column(right(_("Price")), width=_FIXED_WIDTHS["price"], key="price")
+        table.add_column(_("Offer"), width=_TITLE_MIN_WIDTH, key="title", flex=True)
+        for key, label in (
+            ("amount", _("Amount")),
+            ("quantity", _("Qty")),
+            ("discount", _("Discount")),
+            ("price", _("Price")),
+        ):
+            table.add_column(label, width=_FIXED_WIDTHS[key], key=key, kind=AMOUNT)
         for line in basket.lines:
-            table.add_row(*self._cells(line, title_width), key=str(line.id))
+            table.add_row(*self._cells(line), key=str(line.id))
         ids = [line.id for line in basket.lines]
         if keep in ids:
             table.move_cursor(row=ids.index(keep))
         self.query_one("#basket-totals", Static).update(self._totals(basket))
         self.query_one("#basket-savings", Static).update(self._savings(basket))
 
-    def _cells(self, line: BasketLine, title_width: int) -> list[str | Text]:
-        amount, quantity = right(money(line.face_value_cents)), right(str(line.quantity))
+    def _cells(self, line: BasketLine) -> list[str | int | Text]:
+        amount, quantity = money(line.face_value_cents), line.quantity
         if not line.available:
-            title = clip(_("{title} (no longer available)", title=line.offer_title), title_width)
-            return [Text(title, style="dim strike"), amount, quantity, right("—"), right("—")]
+            title = _("{title} (no longer available)", title=line.offer_title)
+            return [
+                Text(title, style="dim strike", overflow="ellipsis"),
+                amount,
+                quantity,
+                "—",
+                "—",
+            ]
         return [
-            clip(line.offer_title, title_width),
+            line.offer_title,
             amount,
             quantity,
-            right(discount_text(line.discount_bp, line.kind)),
-            right(money(line.line_total_cents)),
+            discount_text(line.discount_bp, line.kind),
+            money(line.line_total_cents),
         ]
 
     def _totals(self, basket: Basket) -> Content:

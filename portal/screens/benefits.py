@@ -28,7 +28,7 @@ from portal.services.urssaf import LISTED_EVENTS
 from portal.widgets.footer import PortalFooter
 from portal.widgets.format import when_text
 from portal.widgets.pacing import PromptModalScreen
-from portal.widgets.table import DataTable
+from portal.widgets.table import AMOUNT, DataTable
 
 ENTRY_LABELS = {
     "grant": N_("Credit"),
@@ -137,17 +137,16 @@ class BenefitsScreen(PortalScreen):
         table = self.query_one("#benefits-table", DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
-        width = max(14, self.size.width - 48)
-        table.add_column(_("Benefit"), width=width)
-        table.add_column(_("Kind"), width=16)
-        table.add_column(_("Left"), width=10)
-        table.add_column(_("Until"), width=12)
+        table.add_column(_("Benefit"), width=14, key="label", flex=True)
+        table.add_column(_("Kind"), width=16, key="kind")
+        table.add_column(_("Left"), width=10, key="left", kind=AMOUNT)
+        table.add_column(_("Until"), width=12, key="until")
         t = self.portal.translator()
         for b in self.benefits:
             until = _("lapsed") if b.lapsed else t.date(b.valid_until, "short")
-            left = Content(money(b.remaining_cents))
+            left = money(b.remaining_cents)
             table.add_row(
-                Content(b.label[:width]),
+                b.label,
                 _(KIND_LABELS.get(b.kind, b.kind)),
                 left,
                 until,

@@ -327,7 +327,7 @@ class CredentialsScreen(PortalScreen):
                 doc.original_name[:24],
                 _(credentials.STATUSES[doc.status]),
             ]
-            table.add_row(*(Content(cell) for cell in cells), key=str(doc.id))
+            table.add_row(*cells, key=str(doc.id))
         if not self._documents:
             self._status(_("No document yet: press a to attach one."))
         self._show_detail()

@@ -21,8 +21,7 @@ from portal.screens.base import PortalScreen
 from portal.screens.ecard_detail import ECardDetailScreen
 from portal.services import ecards as ecards_service
 from portal.services.ecards import ECard
-from portal.widgets.format import clip
-from portal.widgets.table import DataTable
+from portal.widgets.table import AMOUNT, DataTable
 
 
 def value_text(card: ECard) -> str:
@@ -103,15 +102,14 @@ class ECardsScreen(PortalScreen):
         self.query_one("#ecards-heading", Static).update(Content(heading))
         table = self.query_one("#ecards-table", DataTable)
         table.clear(columns=True)
-        width = max(14, self.size.width - 59)
-        table.add_column(_("Item"), width=width)
-        table.add_column(_("Number"), width=16)
-        table.add_column(_("Value"), width=11)
-        table.add_column(_("Expires"), width=10)
-        table.add_column(_("Balance"), width=10)
+        table.add_column(_("Item"), width=14, key="title", flex=True)
+        table.add_column(_("Number"), width=16, key="number")
+        table.add_column(_("Value"), width=11, key="value", kind=AMOUNT)
+        table.add_column(_("Expires"), width=10, key="expires")
+        table.add_column(_("Balance"), width=10, key="balance", kind=AMOUNT)
         for card in message.cards:
             table.add_row(
-                Content(clip(card.title, width)),
+                card.title,
                 card.number_masked,
                 value_text(card),
                 expiry_text(card),

@@ -26,7 +26,7 @@ from portal.services import files
 from portal.services.errors import PortalError
 from portal.services.files import FileEntry
 from portal.widgets.dialogs import ConfirmDialog
-from portal.widgets.table import DataTable
+from portal.widgets.table import AMOUNT, DataTable
 
 __all__ = ["FilesScreen"]
 
@@ -91,9 +91,9 @@ class FilesScreen(PortalScreen):
         t = current()
         table = self.query_one(selector, DataTable)
         table.clear(columns=True)
-        table.add_column(_("File"), width=44)
-        table.add_column(_("Size"), width=10)
-        table.add_column(_("Modified"), width=18)
+        table.add_column(_("File"), width=44, key="name", flex=True)
+        table.add_column(_("Size"), width=10, key="size", kind=AMOUNT)
+        table.add_column(_("Modified"), width=18, key="modified")
         for entry in entries:
             table.add_row(entry.name, files.format_size(t, entry.size), _when(entry.modified))
         if not entries:

@@ -32,7 +32,7 @@ from portal.services.orders import (
 from portal.widgets.dialogs import AskDialog, YesNoDialog
 from portal.widgets.format import status_text, when_text
 from portal.widgets.qrcode import QRCode
-from portal.widgets.table import DataTable
+from portal.widgets.table import AMOUNT, DataTable
 
 # -- the screen ------------------------------------------------------------------------------
 
@@ -261,20 +261,19 @@ class OrderDetailScreen(PortalScreen):
         self.query_one("#order-credit", Static).update(Content(credit_text(detail)))
         table = self.query_one("#order-lines", DataTable)
         table.clear(columns=True)
-        width = max(14, self.size.width - 62)
-        table.add_column(_("Item"), width=width)
-        table.add_column(_("Qty"), width=3)
-        table.add_column(_("Price"), width=10)
-        table.add_column(_("Subsidy"), width=10)
-        table.add_column(_("Status"), width=22)
+        table.add_column(_("Item"), width=14, key="item", flex=True)
+        table.add_column(_("Qty"), width=3, key="quantity", kind=AMOUNT)
+        table.add_column(_("Price"), width=10, key="price", kind=AMOUNT)
+        table.add_column(_("Subsidy"), width=10, key="subsidy", kind=AMOUNT)
+        table.add_column(_("Status"), width=22, key="status")
         returned = returns.returned_line_ids(detail)
         for line in detail.lines:
             status = _(LINE_STATUS_LABELS.get(line.status, line.status))
             if line.id in returned:
                 status = _("Returned")
             table.add_row(
-                Content(line.title[:width]),
-                str(line.quantity),
+                line.title,
+                line.quantity,
                 money(line.line_total_cents),
                 money(-line.subsidy_cents) if line.subsidy_cents else "",
                 status,

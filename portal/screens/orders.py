@@ -7,7 +7,6 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
@@ -17,7 +16,7 @@ from portal.screens.order_detail import OrderDetailScreen
 from portal.services import orders as orders_service
 from portal.services.orders import OrderSummary
 from portal.widgets.format import status_text, when_text
-from portal.widgets.table import DataTable
+from portal.widgets.table import AMOUNT, DataTable
 
 PAGE = 50
 """Orders read at a time."""
@@ -79,17 +78,16 @@ class OrdersScreen(PortalScreen):
         table = self.query_one("#orders-table", DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
-        width = max(12, self.size.width - 62)
-        table.add_column(_("Order"), width=11)
-        table.add_column(_("Date"), width=16)
-        table.add_column(_("Items"), width=width)
-        table.add_column(_("Status"), width=14)
-        table.add_column(_("Total"), width=10)
+        table.add_column(_("Order"), width=11, key="number")
+        table.add_column(_("Date"), width=16, key="date")
+        table.add_column(_("Items"), width=12, key="items", flex=True)
+        table.add_column(_("Status"), width=14, key="status")
+        table.add_column(_("Total"), width=10, key="total", kind=AMOUNT)
         for order in self.orders:
             table.add_row(
                 order.number,
                 when_text(order.created_at),
-                Content(order.summary[:width]),
+                order.summary,
                 status_text(order.status),
                 money(order.total_cents),
                 key=str(order.id),

@@ -29,12 +29,10 @@ from portal.services.catalog import Category, OfferSheet
 from portal.widgets.format import (
     basket_summary,
     category_name,
-    clip,
     discount_text,
     from_price,
-    right,
 )
-from portal.widgets.table import DataTable
+from portal.widgets.table import AMOUNT, DataTable
 
 ALL = "all"
 """Option id of the "All categories" entry."""
@@ -202,16 +200,15 @@ class ShopScreen(PortalScreen):
         table = self.query_one("#shop-offers", DataTable)
         selected = self._selected_offer_id()
         table.clear(columns=True)
-        # Scrollbar and cell padding take their share; the title gets what is left.
-        title_width = max(_MIN_TITLE_WIDTH, table.size.width - _DISCOUNT_WIDTH - _PRICE_WIDTH - 8)
-        table.add_column(_("Offer"), width=title_width, key="title")
-        table.add_column(right(_("Discount")), width=_DISCOUNT_WIDTH, key="discount")
-        table.add_column(right(_("Price")), width=_PRICE_WIDTH, key="price")
+        # The title takes what the amounts leave (the table stretches it on resize).
+        table.add_column(_("Offer"), width=_MIN_TITLE_WIDTH, key="title", flex=True)
+        table.add_column(_("Discount"), width=_DISCOUNT_WIDTH, key="discount", kind=AMOUNT)
+        table.add_column(_("Price"), width=_PRICE_WIDTH, key="price", kind=AMOUNT)
         for offer in self._offers:
             table.add_row(
-                clip(offer.title, title_width),
-                right(discount_text(offer.discount_bp, offer.kind)),
-                right(from_price(offer)),
+                offer.title,
+                discount_text(offer.discount_bp, offer.kind),
+                from_price(offer),
                 key=str(offer.id),
             )
         self._show_status()

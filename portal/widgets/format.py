@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from rich.text import Text
-
 from portal.data.catalog import Offer
 from portal.i18n import _, current, money, ngettext
 from portal.services import catalog
@@ -24,11 +22,6 @@ from portal.services.orders import STATUS_LABELS
 def clip(text: str, width: int) -> str:
     """Cut ``text`` to ``width`` cells with an ellipsis."""
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
-def right(text: str) -> Text:
-    """A table cell aligned right (amounts, percentages)."""
-    return Text(text, justify="right")
 
 
 # -- catalog -----------------------------------------------------------------------------

@@ -29,8 +29,7 @@ from portal.services.clock import today_paris
 from portal.services.errors import UserError
 from portal.services.renewal import RenewalPreview
 from portal.widgets.dialogs import AskDialog, YesNoDialog
-from portal.widgets.format import right
-from portal.widgets.table import DataTable
+from portal.widgets.table import AMOUNT, DataTable
 
 AUDIENCES: dict[str, str] = {
     "all": N_("Everyone"),
@@ -95,21 +94,20 @@ class ManageAllocationsScreen(PortalScreen):
         self.programs = message.programs
         table = self.query_one("#programs-table", DataTable)
         table.clear(columns=True)
-        width = max(12, self.size.width - 66)
-        table.add_column(_("Allocation"), width=width)
-        table.add_column(_("Kind"), width=16)
-        table.add_column(_("For"), width=8)
-        table.add_column(_("Amount"), width=10)
-        table.add_column(_("Members"), width=7)
-        table.add_column(_("Until"), width=10)
+        table.add_column(_("Allocation"), width=12, key="label", flex=True)
+        table.add_column(_("Kind"), width=16, key="kind")
+        table.add_column(_("For"), width=8, key="for")
+        table.add_column(_("Amount"), width=10, key="amount", kind=AMOUNT)
+        table.add_column(_("Members"), width=7, key="members", kind=AMOUNT)
+        table.add_column(_("Until"), width=10, key="until")
         t = self.portal.translator()
         for p in self.programs:
             table.add_row(
-                Content(p.label[:width]),
+                p.label,
                 _(KIND_LABELS.get(p.kind, p.kind)),
                 _(AUDIENCES.get(p.target, p.target)),
-                right(money(p.amount_cents)),
-                right(str(p.members)),
+                money(p.amount_cents),
+                p.members,
                 t.date(p.valid_until, "short"),
                 key=str(p.id),
             )

@@ -23,7 +23,7 @@ from portal.screens.manage.offer_form import OfferFormScreen
 from portal.services import catalog_admin
 from portal.services.catalog_admin import AdminOffer
 from portal.widgets.dialogs import AskDialog
-from portal.widgets.table import DataTable
+from portal.widgets.table import AMOUNT, DataTable
 
 
 class CatalogAdminScreen(ManageListScreen[AdminOffer]):
@@ -59,10 +59,11 @@ class CatalogAdminScreen(ManageListScreen[AdminOffer]):
         self.add_columns(
             (_("Offer"), "title"),
             (_("Partner"), "partner"),
-            (_("Price"), "price"),
-            (_("Stock"), "stock"),
+            (_("Price"), "price", AMOUNT),
+            (_("Stock"), "stock", AMOUNT),
             (_("Status"), "status"),
             (_("Organizations"), "organizations"),
+            flex=("title", "organizations"),
         )
 
     def on_screen_resume(self) -> None:

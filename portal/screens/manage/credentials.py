@@ -206,7 +206,7 @@ class ManageCredentialsScreen(PortalScreen):
                 type_text(doc)[:26],
                 doc.original_name[:20],
             ]
-            table.add_row(*(Content(cell) for cell in cells), key=str(doc.id))
+            table.add_row(*cells, key=str(doc.id))
         count = len(self._pending)
         self.query_one("#title-bar-title", Static).update(self.screen_title())
         self.query_one("#pending-count", Static).update(

@@ -27,7 +27,7 @@ from portal.screens.base import PortalScreen
 from portal.screens.manage.scope import next_organization, scope_text
 from portal.services import clock, dashboard
 from portal.services.dashboard import Dashboard
-from portal.widgets.table import DataTable
+from portal.widgets.table import AMOUNT, TEXT, ColumnKind, DataTable
 
 FILLED = "█"
 """Marker of the first series (spent)."""
@@ -131,7 +131,13 @@ class DashboardScreen(PortalScreen):
         self._legend(
             "spending", _("Spending per month (EUR)"), (FILLED, _("benefits")), (HATCHED, _("card"))
         )
-        table = self._table("spending", _("Month"), _("Benefits"), _("Card"), _("Orders"))
+        table = self._table(
+            "spending",
+            _("Month"),
+            (_("Benefits"), AMOUNT),
+            (_("Card"), AMOUNT),
+            (_("Orders"), AMOUNT),
+        )
         for m in figures.months:
             table.add_row(f"{m.month:02d}", money(m.benefits_cents), money(m.card_cents), m.orders)
         table.add_row(
@@ -161,14 +167,14 @@ class DashboardScreen(PortalScreen):
         )
         table = self._table(
             "programs",
-            "#",
+            ("#", AMOUNT),
             _("Program"),
-            _("Members"),
-            _("Allocated"),
-            _("Spent"),
-            _("Lapsed"),
-            _("Left"),
-            "%",
+            (_("Members"), AMOUNT),
+            (_("Allocated"), AMOUNT),
+            (_("Spent"), AMOUNT),
+            (_("Lapsed"), AMOUNT),
+            (_("Left"), AMOUNT),
+            ("%", AMOUNT),
         )
         for number, p in enumerate(programs, 1):
             share = f"{100 * p.spent_cents // p.allocated_cents} %" if p.allocated_cents else "–"
@@ -193,7 +199,9 @@ class DashboardScreen(PortalScreen):
                 marker=FILLED,
             )
         self._legend("offers", _("Top offers (EUR)"), (FILLED, _("amount ordered")))
-        table = self._table("offers", "#", _("Offer"), _("Quantity"), _("Amount"))
+        table = self._table(
+            "offers", ("#", AMOUNT), _("Offer"), (_("Quantity"), AMOUNT), (_("Amount"), AMOUNT)
+        )
         for number, o in enumerate(offers, 1):
             table.add_row(number, o.title, o.quantity, money(o.total_cents))
 
@@ -210,15 +218,18 @@ class DashboardScreen(PortalScreen):
         self.query_one(f"#legend-{chart}", Static).update(Content(f"{title}   {keys}"))
         self.query_one(f"#chart-{chart}", PlotextPlot).refresh()
 
-    def _table(self, name: str, *columns: str) -> DataTable:
-        """The table ``name``, emptied with these columns."""
+    def _table(self, name: str, *columns: str | tuple[str, ColumnKind]) -> DataTable:
+        """The table ``name``, emptied with these columns (a label, or ``(label, kind)``:
+        ``AMOUNT`` columns are right-aligned); the text column takes the spare width."""
         table = self.query_one(f"#table-{name}", DataTable)
         table.clear(columns=True)
-        table.add_columns(*columns)
+        for column in columns:
+            label, kind = column if isinstance(column, tuple) else (column, TEXT)
+            table.add_column(label, kind=kind)
         return table
 
     def _draw_members(self, figures: Dashboard) -> None:
-        table = self._table("members", _("Figure"), _("Value"))
+        table = self._table("members", _("Figure"), (_("Value"), AMOUNT))
         table.add_row(_("Active members"), figures.members.active)
         table.add_row(_("Members who ordered this year"), figures.members.buyers)
         table.add_row(_("Accounts waiting (pending, invited, locked)"), figures.members.pending)

@@ -21,7 +21,7 @@ from portal.screens.manage.members import MembersScreen
 from portal.services import directory, member_admin
 from portal.services.directory import Group
 from portal.widgets.dialogs import AskDialog, ConfirmDialog
-from portal.widgets.table import DataTable
+from portal.widgets.table import AMOUNT, ColumnKind, DataTable
 
 
 class GroupsScreen(ManageListScreen[Group]):
@@ -51,10 +51,13 @@ class GroupsScreen(ManageListScreen[Group]):
             yield Static("", id="groups-message")
 
     def on_mount(self) -> None:
-        columns = [(_("Group"), "name"), (_("Members"), "count")]
+        columns: list[tuple[str, str] | tuple[str, str, ColumnKind]] = [
+            (_("Group"), "name"),
+            (_("Members"), "count", AMOUNT),
+        ]
         if self.portal.member.role == "admin":
             columns.append((_("Organization"), "organization"))
-        self.add_columns(*columns)
+        self.add_columns(*columns, flex=("name",))
 
     def on_screen_resume(self) -> None:
         """Read again each time the screen shows (first push included)."""
@@ -64,7 +67,7 @@ class GroupsScreen(ManageListScreen[Group]):
         return await self.portal.call(directory.list_groups, self.portal.member)
 
     def cells(self, item: Group) -> list[Any]:
-        cells: list[Any] = [item.name, str(item.member_count)]
+        cells: list[Any] = [item.name, item.member_count]
         if self.portal.member.role == "admin":
             cells.append(item.organization_name)
         return cells

@@ -60,7 +60,7 @@ class InvitationsScreen(ManageListScreen[PendingInvitation]):
         columns = [(_("Name"), "name"), (_("Email"), "email"), (_("Sent"), "sent")]
         if self.portal.member.role == "admin":
             columns.append((_("Organization"), "organization"))
-        self.add_columns(*columns)
+        self.add_columns(*columns, flex=("name", "email"))
 
     def on_screen_resume(self) -> None:
         """Read again each time the screen shows (first push included)."""

@@ -20,7 +20,7 @@ from portal.i18n import _
 from portal.screens.base import PortalScreen
 from portal.services.errors import PortalError
 from portal.widgets.dialogs import AskDialog, YesNoDialog
-from portal.widgets.table import DataTable
+from portal.widgets.table import TEXT, ColumnKind, DataTable
 
 T = TypeVar("T")
 
@@ -72,11 +72,17 @@ class ManageListScreen(PortalScreen, Generic[T]):
     def table(self) -> DataTable:
         return self.query_one(f"#{self.TABLE_ID}", DataTable)
 
-    def add_columns(self, *columns: tuple[str, str]) -> DataTable:
-        """Add ``(label, key)`` columns to the table and focus it."""
+    def add_columns(
+        self, *columns: tuple[str, str] | tuple[str, str, ColumnKind], flex: tuple[str, ...] = ()
+    ) -> DataTable:
+        """Add ``(label, key)`` or ``(label, key, kind)`` columns to the table and focus it.
+
+        ``flex`` names the columns that take the table's spare width (default: the
+        widest text column); ``kind`` is ``AMOUNT`` for right-aligned figures.
+        """
         table = self.table
-        for label, key in columns:
-            table.add_column(label, key=key)
+        for label, key, *kind in columns:
+            table.add_column(label, key=key, kind=kind[0] if kind else TEXT, flex=key in flex)
         table.focus()
         return table
 

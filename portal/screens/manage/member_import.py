@@ -26,7 +26,7 @@ from portal.services import files, member_import
 from portal.services.errors import PortalError
 from portal.services.member_import import ImportPlan, ImportSummary
 from portal.widgets.dialogs import YesNoDialog
-from portal.widgets.table import DataTable
+from portal.widgets.table import AMOUNT, DataTable
 
 COLUMNS_HELP = (
     "login; first_name; last_name; email; groups; family_situation; children_birth_years; "
@@ -74,9 +74,9 @@ class MemberImportScreen(PortalScreen):
             )
         )
         table = self.query_one("#import-issues", DataTable)
-        table.add_column(_("Line"), key="line")
+        table.add_column(_("Line"), key="line", kind=AMOUNT)
         table.add_column(_("Column"), key="column")
-        table.add_column(_("Problem"), key="problem")
+        table.add_column(_("Problem"), key="problem", flex=True)
         self.query_one("#import-progress", ProgressBar).display = False
         table.display = False
         self.query_one("#import-files", OptionList).focus()
@@ -159,7 +159,7 @@ class MemberImportScreen(PortalScreen):
         table = self.query_one("#import-issues", DataTable)
         table.clear()
         for issue in issues:
-            table.add_row(str(issue.line), issue.column or "—", issue.text())
+            table.add_row(issue.line, issue.column or "—", issue.text())
         table.display = bool(issues)
 
     def action_start_import(self) -> None:

@@ -70,14 +70,14 @@ class MembersScreen(PortalScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#members-table", DataTable)
-        table.add_column(_("Name"), key="name")
+        table.add_column(_("Name"), key="name", flex=True)
         table.add_column(_("Login"), key="login")
         table.add_column(_("Status"), key="status")
         table.add_column(_("Role"), key="role")
         if self.portal.member.role == "admin":
-            table.add_column(_("Organization"), key="organization")
+            table.add_column(_("Organization"), key="organization", flex=True)
         else:
-            table.add_column(_("Email"), key="email")
+            table.add_column(_("Email"), key="email", flex=True)
         self.query_one("#members-search", Input).focus()
         self.load_groups()
         self.search()

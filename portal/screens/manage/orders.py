@@ -27,8 +27,8 @@ from portal.services import orders as orders_service
 from portal.services.errors import UserError
 from portal.services.orders import OrderDetail, OrderSummary, OrgOrdersPage
 from portal.widgets.dialogs import AskDialog, YesNoDialog
-from portal.widgets.format import right, status_text, when_text
-from portal.widgets.table import DataTable
+from portal.widgets.format import status_text, when_text
+from portal.widgets.table import AMOUNT, DataTable
 
 FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("In progress"), ("validated", "preparing")),
@@ -149,13 +149,12 @@ class ManageOrdersScreen(PortalScreen):
         table = self.query_one("#manage-orders-table", DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
-        width = max(10, self.size.width - 68)
-        table.add_column(_("Order"), width=11)
-        table.add_column(_("Member"), width=14)
-        table.add_column(_("Items"), width=width)
-        table.add_column(_("Status"), width=14)
-        table.add_column(_("Total"), width=9)
-        table.add_column(_("Ship on"), width=8)
+        table.add_column(_("Order"), width=11, key="number")
+        table.add_column(_("Member"), width=14, key="member", flex=True)
+        table.add_column(_("Items"), width=10, key="items", flex=True)
+        table.add_column(_("Status"), width=14, key="status")
+        table.add_column(_("Total"), width=9, key="total", kind=AMOUNT)
+        table.add_column(_("Ship on"), width=8, key="ship")
         t = self.portal.translator()
         for order, name in self.rows:
             ship = ""
@@ -163,11 +162,11 @@ class ManageOrdersScreen(PortalScreen):
                 ship = t.date(dt.date.fromisoformat(order.dispatch_on), "dd/MM")
             table.add_row(
                 order.number,
-                Content(name[:14]),
-                Content(order.summary[:width]),
+                name,
+                order.summary,
                 status_text(order.status),
-                right(money(order.total_cents)),
-                Content(ship),
+                money(order.total_cents),
+                ship,
                 key=str(order.id),
             )
         if self.rows:

@@ -19,7 +19,7 @@ from portal.screens.manage.listing import ManageListScreen
 from portal.services import org_admin
 from portal.services.org_admin import OrganizationRow
 from portal.widgets.dialogs import AskDialog, ConfirmDialog, YesNoDialog
-from portal.widgets.table import DataTable
+from portal.widgets.table import AMOUNT, DataTable
 
 
 class OrganizationsScreen(ManageListScreen[OrganizationRow]):
@@ -51,8 +51,9 @@ class OrganizationsScreen(ManageListScreen[OrganizationRow]):
             (_("Organization"), "name"),
             (_("Key"), "key"),
             (_("Status"), "status"),
-            (_("Accounts"), "members"),
+            (_("Accounts"), "members", AMOUNT),
             (_("Managers"), "managers"),
+            flex=("name", "managers"),
         )
         self.reload()
 

@@ -26,7 +26,7 @@ from portal.services import allocations, subsidies
 from portal.services.clock import today_paris
 from portal.services.errors import UserError
 from portal.services.subsidies import SubsidyRule
-from portal.widgets.table import DataTable
+from portal.widgets.table import AMOUNT, DataTable
 from portal.widgets.toggles import RadioButton
 
 
@@ -147,13 +147,13 @@ class RuleFormScreen(PortalScreen):
         table = self.query_one("#rules-table", DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
-        table.add_column(_("Rule"), width=24)
-        table.add_column(_("Status"), width=10)
-        table.add_column(_("Terms since"), width=11)
-        table.add_column(_("Next change"), width=11)
+        table.add_column(_("Rule"), width=24, key="rule", flex=True)
+        table.add_column(_("Status"), width=10, key="status")
+        table.add_column(_("Terms since"), width=11, key="since")
+        table.add_column(_("Next change"), width=11, key="next")
         for r in self.rules:
             table.add_row(
-                Content(r.label[:24]),
+                r.label,
                 _("on") if r.active else _("off"),
                 t.date(r.effective_from, "short") if r.effective_from else "—",
                 t.date(r.next_change, "short") if r.next_change else "—",
@@ -190,9 +190,12 @@ class RuleFormScreen(PortalScreen):
         grid = self.query_one("#rule-grid", DataTable)
         grid.clear(columns=True)
         rule = self._highlighted()
-        grid.add_column(_("Quotient familial"), width=22)
+        grid.add_column(_("Quotient familial"), width=22, key="span", flex=True)
         grid.add_column(
-            _("Rate") if rule is None or rule.mode == "percent" else _("Per item"), width=10
+            _("Rate") if rule is None or rule.mode == "percent" else _("Per item"),
+            width=10,
+            key="value",
+            kind=AMOUNT,
         )
         if rule is None:
             return

@@ -170,8 +170,8 @@ class SignupsScreen(PortalScreen):
             if admin:
                 cells.append(request.organization_name)
             cells.append(_("checked") if request.key_verified else _("none (0)"))
-            # Content, not markup: names and logins are shown as typed.
-            table.add_row(*(Content(cell) for cell in cells), key=str(request.id))
+            # The table shows strings as text, not markup: names and logins as typed.
+            table.add_row(*cells, key=str(request.id))
         status = self.query_one("#signups-status", Static)
         status.update(_("No request is waiting.") if not self._requests else "")
         self._show_detail()

@@ -29,6 +29,10 @@ process). What we rely on, and why:
   ``render_per_colour_system`` leaves those caches to 256 colours and renders for the
   other colour systems through caches of its own, keyed by colour system.
 
+- ``Strip._crop_extend_cache`` (a ``FIFOCache``'s ``_cache``): ``divide`` and
+  ``crop_extend`` cache a strip inside itself, a reference cycle per line drawn, which
+  ``strips_without_self_cycles`` avoids.
+
 ``tests/unit/test_input_compat.py`` fails loudly if a Textual upgrade changes any of
 this; ``pyproject.toml`` pins Textual below its next minor version.
 """
@@ -282,6 +286,42 @@ def render_per_colour_system() -> None:
     Strip.render = _render_strip  # type: ignore[method-assign]
 
 
+# -- strips that do not cache themselves --------------------------------------------------
+
+_STRIP_DIVIDE = Strip.divide
+_STRIP_CROP_EXTEND = Strip.crop_extend
+
+
+def _divide(self: Strip, cuts: Any) -> Any:
+    cell_length = self.cell_length
+    cuts = [cut for cut in cuts if cut <= cell_length]
+    if cuts == [cell_length]:
+        return [self]  # Textual's own caches this list, which holds the strip itself
+    return _STRIP_DIVIDE(self, cuts)
+
+
+def _crop_extend(self: Strip, start: int, end: int, style: Style | None) -> Strip:
+    strip = _STRIP_CROP_EXTEND(self, start, end, style)
+    if strip is self:  # cached as its own crop: a cycle; drop that entry
+        self._crop_extend_cache._cache.pop((start, end, style), None)
+    return strip
+
+
+def strips_without_self_cycles() -> None:
+    """Never let a strip keep itself in its own caches (idempotent).
+
+    ``Strip.divide`` with one cut at the end, and ``Strip.crop_extend`` over the whole
+    strip, return the strip itself and cache it in the strip: a reference cycle (the
+    strip, its seven ``FIFOCache``, their dicts, its segments), which only a full
+    collection frees. Measured over SSH: 220 such objects per keystroke, 455,000 after
+    2,000 keystrokes of 100 sessions; at 2,000 sessions a full collection takes seconds.
+    Without the cycle, reference counting frees the strips as soon as Textual's caches
+    drop them.
+    """
+    Strip.divide = _divide  # type: ignore[method-assign]
+    Strip.crop_extend = _crop_extend  # type: ignore[method-assign]
+
+
 # -- "has the app finished handling what it was given" ---------------------------------
 
 
@@ -354,6 +394,7 @@ def first_pending(app: App[Any]) -> Awaitable[Any] | None:
 __all__ = [
     "SessionParser",
     "render_per_colour_system",
+    "strips_without_self_cycles",
     "share_parsed_css",
     "active_nodes",
     "barrier",

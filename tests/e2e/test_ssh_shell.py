@@ -342,3 +342,29 @@ async def test_a_dropped_session_frees_its_slot_at_once_and_its_app_ends_after_t
     await asyncio.wait_for(ended(), 10)
     assert runtime.reaper.ended == 1
     assert registry.sessions_by_ip == {}  # its slot was freed once, not twice
+
+
+async def test_typing_leaves_no_cycles_for_a_full_collection(server: PortalServer) -> None:
+    """Full collections are rare (they cost seconds at 2,000 sessions): what typing
+    drew must be freed by reference counting. Strips that cached themselves made 220
+    cyclic objects per keystroke."""
+    from textual.strip import Strip
+
+    term = await login(server)
+    await term.wait_for(fr("Bonjour Alice !"))
+    gc.unfreeze()
+    gc.collect()
+    for k in range(20):
+        key, expect = ("\x1b[B", "E-mail de communication") if k % 2 == 0 else ("\x1b[A", "Nom")
+        term.send(key)
+        await term.wait_for(expect)
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.unfreeze()
+        gc.collect()
+        garbage = list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert [o for o in garbage if isinstance(o, Strip)] == []
+    assert len(garbage) < 200  # a few cycles of workers, not hundreds per keystroke

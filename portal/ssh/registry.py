@@ -132,7 +132,7 @@ class SessionRegistry:
     def session_opened(self, session: LiveSession) -> None:
         """Its app started: list it in the directory."""
         self.sessions.add(session)
-        self.gc.session_opened()
+        self.gc.session_opened(len(self.sessions))
         self._opened[session.session_id] = live_sessions.LiveSession(
             session.session_id,
             self.worker,

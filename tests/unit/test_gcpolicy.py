@@ -14,7 +14,7 @@ class Cycle:
 
 
 def test_reclaim_collects_frozen_cycles_and_refreezes() -> None:
-    policy = GcPolicy(reclaim_after_closed=2, min_interval=3600)
+    policy = GcPolicy(reclaim_after_closed=2)
     policy.start()
     try:
         Cycle()  # garbage, but only collectable once unfrozen
@@ -31,12 +31,13 @@ def test_reclaim_collects_frozen_cycles_and_refreezes() -> None:
     assert gc.get_freeze_count() == 0
 
 
-def test_reclaim_waits_for_the_interval_while_sessions_are_live() -> None:
-    policy = GcPolicy(reclaim_after_closed=1, min_interval=3600)
+def test_no_reclaim_for_closed_sessions_while_others_are_live() -> None:
+    """A closed session leaves no cycles: a full collection would only cost the others."""
+    policy = GcPolicy(reclaim_after_closed=1)
     policy.start()
     try:
         policy.session_closed(live_sessions=3)
-        assert policy.closed_since_reclaim == 1  # a live session would pay the pause
+        assert policy.closed_since_reclaim == 1
     finally:
         policy.stop()
 
@@ -56,8 +57,8 @@ async def test_sessions_are_frozen_after_they_open() -> None:
         policy.stop()
 
 
-def test_tick_freezes_survivors_and_reclaims_when_overdue() -> None:
-    policy = GcPolicy(reclaim_every=3600)
+def test_tick_freezes_survivors_and_reclaims_when_quiet() -> None:
+    policy = GcPolicy(reclaim_every=3600, quiet_sessions=20)
     policy.start()  # no running loop here: no ticker task, ticks are driven by hand
     try:
         gc.unfreeze()
@@ -66,11 +67,31 @@ def test_tick_freezes_survivors_and_reclaims_when_overdue() -> None:
         assert not any(o is keep[0] for o in gc.get_objects())  # frozen
         Cycle()  # garbage made by a session that stays open
         policy.tick()
-        policy.last_reclaim -= 7200  # an hour later than allowed
-        policy.tick()  # overdue: a full reclaim collects the frozen garbage
+        policy.last_reclaim -= 7200  # due
+        policy.live = 500  # but the process is busy: not now
+        policy.tick()
         gc.unfreeze()
-        cycles = [o for o in gc.get_objects() if isinstance(o, Cycle)]
-        assert len(cycles) == 5
+        assert len([o for o in gc.get_objects() if isinstance(o, Cycle)]) == 6
+        gc.freeze()
+        policy.live = 3  # quiet again
+        policy.tick()  # a full reclaim collects the frozen garbage
+        gc.unfreeze()
+        assert len([o for o in gc.get_objects() if isinstance(o, Cycle)]) == 5
+    finally:
+        policy.stop()
+
+
+def test_a_reclaim_happens_once_overdue_whatever_the_load() -> None:
+    policy = GcPolicy(reclaim_every=3600, reclaim_overdue=86400)
+    policy.start()
+    try:
+        Cycle()
+        gc.freeze()
+        policy.live = 2000
+        policy.last_reclaim -= 90000
+        policy.tick()
+        gc.unfreeze()
+        assert not any(isinstance(o, Cycle) for o in gc.get_objects())
     finally:
         policy.stop()
 

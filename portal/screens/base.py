@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar, cast
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -65,7 +65,13 @@ class FramedScreen(PromptFrames[None]):
     _error_line: Static | None = None
     """Where that error is written (``#field-error`` or the screen's own line)."""
 
+    _css_at_compose: frozenset[object] | None = None
+    """The stylesheet's sources when the screen was composed (see ``_on_screen_resume``)."""
+    _resumed = False
+    """The screen was shown once."""
+
     def compose(self) -> ComposeResult:
+        self._css_at_compose = frozenset(self.app.stylesheet.source)
         yield TitleBar(self.screen_title(), self.who())
         yield from self.compose_body()
         yield from self.compose_below()
@@ -79,6 +85,27 @@ class FramedScreen(PromptFrames[None]):
     def compose_below(self) -> ComposeResult:
         """Widgets between the body and the footer (a message line, for instance)."""
         yield from ()
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles the whole screen each time it is shown, the first time too,
+        # right after its widgets were styled as they mounted: about 3 ms, a tenth of
+        # what an app needs to draw its home screen (tests/bench/bench_appstart.py),
+        # paid on the event loop every session shares. That first time nothing can
+        # have changed when the only CSS added since the compose is widgets' scoped
+        # DEFAULT_CSS (added as each class first mounts, so it applies to that widget
+        # and below, all styled after it was added); any other change (a theme, a
+        # file) restyles the app itself. Runs before ``Screen``'s own handler (Textual
+        # calls each class's, the subclass's first). tests/pilot/test_first_frame.py
+        # checks that a restyle would change nothing on every screen of the menu.
+        if self._resumed:
+            return
+        self._resumed = True
+        before = self._css_at_compose
+        if before is None:
+            return
+        sources = self.app.stylesheet.source
+        if all(sources[location].scope for location in sources.keys() - before):
+            event.refresh_styles = False
 
     # -- errors in forms ---------------------------------------------------------------
 

@@ -10,9 +10,17 @@ table, not the home screen) gets its own French.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.widgets._footer import FooterKey  # not exported by textual.widgets
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 from portal.i18n import N_, _
 
@@ -93,15 +101,156 @@ def describe(description: str) -> str:
     return _(TEXTUAL_DESCRIPTIONS.get(description, description))
 
 
+@dataclass(frozen=True)
+class ShownKey:
+    """One key of the footer, as drawn: what ``FooterKey`` is built from."""
+
+    key: str
+    key_display: str
+    description: str
+    """Translated (see ``describe``)."""
+    action: str
+    enabled: bool
+    tooltip: str
+
+
 class PortalFooter(Footer):
     """Textual's footer, with each binding's description translated when drawn.
 
     Binding descriptions are class-level English strings; translating them here keeps
     one place responsible, and a language change re-composes the footer.
+
+    Its keys are mounted once, when the screen's bindings are first known, and updated
+    in place after that. Textual's footer re-composes itself (removes every key, mounts
+    new ones, styles each twice) after the next refresh on every change of bindings,
+    and a screen's start changes them three times (focus arriving, the screen resumed):
+    measured as a quarter of the CPU an app needs to draw its home screen, paid on the
+    event loop every session shares. Textual's own way stays for what Portal does not
+    use (binding groups, the command palette key).
+
+    What it takes from Textual: ``FooterKey`` (``textual.widgets._footer``, not exported)
+    built as ``Footer.compose`` builds it, its public attributes (``key``,
+    ``key_display``, ``description``, ``action``) and ``compact`` reactive.
+    ``tests/pilot/test_footer.py`` fails if a Textual upgrade changes them.
     """
 
+    def __init__(self, *children: Widget, **kwargs: Any) -> None:
+        super().__init__(*children, **kwargs)
+        self._ready = False
+        """The screen told its bindings once: keys can be shown."""
+        self._shown: list[ShownKey] | None = []
+        """The keys mounted now, in order (None: Textual's own compose drew them)."""
+        self._keys: list[FooterKey] = []
+        """Their widgets, in the same order (a key being removed is no longer here)."""
+
+    # -- what to show ------------------------------------------------------------------
+
+    def wanted_keys(self) -> list[ShownKey] | None:
+        """The keys the screen's bindings call for, in the order ``Footer`` shows them.
+
+        None when Textual's own layout is needed (a binding group, the palette key).
+        """
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            return None
+        first_of_action: dict[str, tuple[Binding, bool, str]] = {}
+        for _namespace, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if not binding.show:
+                continue
+            if binding.group is not None:
+                return None
+            first_of_action.setdefault(binding.action, (binding, enabled, tooltip))
+        return [
+            ShownKey(
+                key=binding.key,
+                key_display=self.app.get_key_display(binding),
+                description=describe(binding.description) if binding.description else "",
+                action=binding.action,
+                enabled=enabled,
+                tooltip=tooltip,
+            )
+            for binding, enabled, tooltip in first_of_action.values()
+        ]
+
+    def _make_key(self, shown: ShownKey) -> FooterKey:
+        compact = self.compact
+        key = FooterKey(
+            shown.key,
+            shown.key_display,
+            shown.description,
+            shown.action,
+            disabled=not shown.enabled,
+            tooltip=shown.tooltip,
+            classes="-compact" if compact else "",
+        )
+        # The footer's own value from the start, as ``data_bind`` would set it, without
+        # the watcher's two restyles (FooterKey starts compact, Footer does not).
+        key.set_reactive(FooterKey.compact, compact)
+        return key
+
+    # -- composing and updating --------------------------------------------------------
+
     def compose(self) -> ComposeResult:
-        for widget in super().compose():
-            if isinstance(widget, FooterKey) and widget.description:
-                widget.description = describe(widget.description)
-            yield widget
+        if not self._ready:
+            return  # as Textual's: nothing until the screen's bindings are known
+        wanted = self.wanted_keys()
+        self._shown = wanted
+        self._keys = []
+        if wanted is None:
+            for widget in super().compose():
+                if isinstance(widget, FooterKey) and widget.description:
+                    widget.description = describe(widget.description)
+                yield widget
+            return
+        self.styles.grid_size_columns = len(wanted)
+        self._keys = [self._make_key(shown) for shown in wanted]
+        yield from self._keys
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        """Show the screen's current keys: update the keys shown, mount or remove some."""
+        if not self._ready:
+            self._ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        wanted = self.wanted_keys()
+        if wanted is None or self._shown is None:
+            super().bindings_changed(screen)  # Textual's own: re-compose after a refresh
+            return
+        if wanted != self._shown:
+            self._update_keys(wanted)
+
+    def _update_keys(self, wanted: list[ShownKey]) -> None:
+        shown = self._shown or []
+        keys = self._keys
+        new_keys: list[FooterKey] = []
+        for index, entry in enumerate(wanted):
+            if index >= len(keys):
+                new_keys.append(self._make_key(entry))
+                continue
+            if entry == shown[index]:
+                continue
+            key = keys[index]
+            if entry.enabled != shown[index].enabled:
+                # Enabled or not is set when a key is built: build that one again.
+                keys[index] = self._make_key(entry)
+                self.mount(keys[index], after=key)
+                key.remove()
+                continue
+            key.key = entry.key
+            key.key_display = entry.key_display
+            key.description = entry.description
+            key.action = entry.action
+            key.tooltip = entry.tooltip or None
+            key.refresh(layout=True)
+        if new_keys:
+            self.mount_all(new_keys, after=keys[-1] if keys else None)
+        if len(keys) > len(wanted):
+            self.remove_children(keys[len(wanted) :])
+        self._keys = keys[: len(wanted)] + new_keys
+        if self.styles.grid_size_columns != len(wanted):
+            self.styles.grid_size_columns = len(wanted)
+        self._shown = wanted
+
+    def watch_compact(self, compact: bool) -> None:
+        """Keys follow the footer's compact style (``Footer`` data-binds them)."""
+        for key in self.query(FooterKey):
+            key.compact = compact

@@ -11,8 +11,17 @@ still holds (a held-down key does not render more), and changes that need a layo
 (a screen being composed, a resize) keep Textual's timer, which lets a burst of mounts
 settle into one frame.
 
-It relies on Textual's `Screen._on_idle` / `_on_timer_update` protocol (Textual 8);
-tests/pilot/test_pacing.py fails if a Textual upgrade changes it.
+It also draws each frame once: a tick that lays out and repaints the screen (a
+screen's first frame) draws once, not the layout's changes then the repaint over
+them; and a frame that falls inside a batch of updates (the app's own start is
+one) is drawn when the batch ends, where Textual renders it, lets the app drop it, and
+forgets what was dirty (the client's first frame then lacked the home screen's help
+panel until the next full frame). A session start drew its home screen three times,
+now once (tests/bench/bench_appstart.py).
+
+It relies on Textual's `Screen._on_idle` / `_on_timer_update` / `_compositor_refresh`
+protocol (Textual 8); tests/pilot/test_pacing.py and test_first_frame.py fail if a
+Textual upgrade changes it.
 """
 
 from __future__ import annotations
@@ -48,6 +57,24 @@ class PromptFrames(Screen[ScreenResultType]):
     def _on_timer_update(self) -> None:
         self._last_frame = time.monotonic()
         super()._on_timer_update()
+
+    def _compositor_refresh(self) -> None:
+        if self.app._batch_count and self.is_current and not self.app.is_inline:
+            # Textual would render the frame now and the app drop it (no frame is shown
+            # during a batch: the app's own start is one), forgetting what was dirty.
+            # Keep it dirty instead, and draw it once the batch is over (the repaint
+            # flag has the screen's next idle or tick draw; the call makes one come).
+            self._repaint_required = True
+            self.app.call_later(self.check_idle)
+            return
+        if self._repaint_required and self.is_current:
+            # A repaint of the screen is due: this frame includes it, as Textual's tick
+            # would (adding the screen's regions), rather than drawing this one (a
+            # layout's, say) and then, in the same tick, the repaint over it.
+            self._repaint_required = False
+            self._dirty_widgets.add(self)
+            self._compositor.update_widgets(self._dirty_widgets)
+        super()._compositor_refresh()
 
 
 class PromptModalScreen(PromptFrames[ScreenResultType], ModalScreen[ScreenResultType]):

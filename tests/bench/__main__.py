@@ -10,6 +10,8 @@ python -m tests.bench directory [options] # member search at 100,000 members (p5
 python -m tests.bench sftp [options]     # 10 MB SFTP upload (MB/s), keystrokes meanwhile
 python -m tests.bench import [options]   # CSV import of 10,000 members: rows/s, loop lag
 python -m tests.bench dashboard [options] # dashboard queries at 100k members, 1M ledger rows
+python -m tests.bench appstart [options] # CPU one app needs to draw its home screen (+ --profile)
+python -m tests.bench scale [options]    # 2,000 sessions, 100 typing, then a blip and 50 logins
 python -m tests.bench ssh --help         # one benchmark's options
 """
 
@@ -28,6 +30,8 @@ BENCHES = {
     "sftp": "tests.bench.bench_sftp",
     "import": "tests.bench.bench_import",
     "dashboard": "tests.bench.bench_dashboard",
+    "appstart": "tests.bench.bench_appstart",
+    "scale": "tests.bench.bench_scale",
 }
 
 

@@ -152,7 +152,10 @@ class SlowCallbacks(logging.Handler):
             print(f"  {seconds(message) * 1000:6.0f} ms  {name[:200]}")
 
 
-def add_members(db_path: Path, count: int, password_hash: str) -> None:
+def add_members(
+    db_path: Path, count: int, password_hash: str, prefix: str = "bench", width: int = 3
+) -> None:
+    """Members ``bench000``… (first name ``Banc000``…) in Alice's organization."""
     from portal.data import members as members_data
     from portal.data.db import connect
 
@@ -161,13 +164,14 @@ def add_members(db_path: Path, count: int, password_hash: str) -> None:
         alice = members_data.get_member_by_login(db, "alice")
         assert alice is not None
         for i in range(count):
+            login = f"{prefix}{i:0{width}d}"
             members_data.create_member(
                 db,
                 organization_id=alice.organization_id,
-                login=f"bench{i:03d}",
-                first_name=f"Banc{i:03d}",
+                login=login,
+                first_name=f"Banc{i:0{width}d}",
                 last_name="Essai",
-                org_email=f"bench{i:03d}@example.org",
+                org_email=f"{login}@example.org",
                 password_hash=password_hash,
             )
     finally:

@@ -8,6 +8,7 @@ Keystroke latency runs from sending an arrow key on the home screen to the momen
 help text of the newly highlighted section arrives: the complete frame, not its start.
 
     python -m tests.bench ssh [--idle 200] [--burst 50] [--active 100] [--seconds 20]
+                              [--rounds 3] [--round-size 100]
 """
 
 from __future__ import annotations
@@ -332,6 +333,25 @@ async def run_all(args: argparse.Namespace, data_dir: Path, port: int, pid: int)
     for c in idle:
         c.close()
 
+    # 4b. No growth: rounds of sessions opened and closed leave the server's memory flat.
+    if args.rounds:
+        after: list[float] = []
+        for _ in range(args.rounds):
+            batch: list[Client] = []
+            for start in range(0, args.round_size, 25):
+                group = [Client(port) for _ in range(min(25, args.round_size - start))]
+                await asyncio.gather(*(c.open() for c in group))
+                batch.extend(group)
+            for c in batch:
+                c.close()
+            await asyncio.sleep(5.0)  # the apps end (one at a time) and are freed
+            after.append(server_rss_kib(pid) / 1024)
+        print(
+            f"server RSS after each of {args.rounds} rounds of {args.round_size} sessions"
+            f" opened and closed: {', '.join(f'{m:.1f}' for m in after)} MiB"
+            f" (growth {after[-1] - after[0]:+.1f} MiB from the first round to the last)"
+        )
+
     # 5. The classic way: one process per session.
     per_process = process_per_session_kib(data_dir, args.processes)
     print(
@@ -349,6 +369,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--solo-keys", type=int, default=300)
     parser.add_argument("--processes", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of sessions opened/closed")
+    parser.add_argument("--round-size", type=int, default=100)
     parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     args = parser.parse_args(argv if argv is not None else [])
     asyncio.run(bench(args))

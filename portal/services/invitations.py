@@ -109,6 +109,38 @@ def _actor(db: Database, actor: Member) -> Member:
     return current
 
 
+def _checked_new_account(
+    db: Database,
+    settings: Settings,
+    organization_id: int | None,
+    first_name: str,
+    last_name: str,
+    email: str,
+    login: str,
+) -> tuple[str, str, str, str]:
+    """The fields of an account about to be invited, trimmed and checked: names, email,
+    a free login, an email unused in the organization (when it has one).
+
+    Raises:
+        GateError: A field is wrong, or the login or email is taken.
+    """
+    first_name, last_name = first_name.strip(), last_name.strip()
+    email, login = email.strip(), login.strip().lower()
+    guest_checks.check_name(first_name)
+    guest_checks.check_name(last_name)
+    guest_checks.check_email(email)
+    guest_checks.check_login_format(login)
+    if (
+        login == settings.guest_username.lower()
+        or members_data.get_member_by_login(db, login)
+        or requests_data.login_pending(db, login)
+    ):
+        raise GateError(N_("This login is already taken. Please choose another one."))
+    if organization_id is not None and directory_data.email_used(db, organization_id, email):
+        raise GateError(N_("This email is already used by an account of the organization."))
+    return first_name, last_name, email, login
+
+
 def invite(
     db: Database,
     actor: Member,
@@ -139,20 +171,9 @@ def invite(
     organization = members_data.get_organization(db, organization_id) if organization_id else None
     if organization is None:
         raise GateError(N_("Please choose the organization."))
-    first_name, last_name = first_name.strip(), last_name.strip()
-    email, login = email.strip(), login.strip().lower()
-    guest_checks.check_name(first_name)
-    guest_checks.check_name(last_name)
-    guest_checks.check_email(email)
-    guest_checks.check_login_format(login)
-    if (
-        login == settings.guest_username.lower()
-        or members_data.get_member_by_login(db, login)
-        or requests_data.login_pending(db, login)
-    ):
-        raise GateError(N_("This login is already taken. Please choose another one."))
-    if directory_data.email_used(db, organization.id, email):
-        raise GateError(N_("This email is already used by an account of the organization."))
+    first_name, last_name, email, login = _checked_new_account(
+        db, settings, organization.id, first_name, last_name, email, login
+    )
     language = language if language in LANGUAGES else "fr"
     with transaction(db):
         member_id = members_data.create_member(
@@ -270,20 +291,9 @@ def invite_by_operator(
         raise GateError(N_("Unknown role."))
     if role != "admin" and organization_id is None:
         raise GateError(N_("Please choose the organization."))
-    first_name, last_name = first_name.strip(), last_name.strip()
-    email, login = email.strip(), login.strip().lower()
-    guest_checks.check_name(first_name)
-    guest_checks.check_name(last_name)
-    guest_checks.check_email(email)
-    guest_checks.check_login_format(login)
-    if (
-        login == settings.guest_username.lower()
-        or members_data.get_member_by_login(db, login)
-        or requests_data.login_pending(db, login)
-    ):
-        raise GateError(N_("This login is already taken. Please choose another one."))
-    if organization_id is not None and directory_data.email_used(db, organization_id, email):
-        raise GateError(N_("This email is already used by an account of the organization."))
+    first_name, last_name, email, login = _checked_new_account(
+        db, settings, organization_id, first_name, last_name, email, login
+    )
     with transaction(db):
         member_id = members_data.create_member(
             db,

@@ -25,19 +25,21 @@ import json
 import os
 import random
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from tests.bench.bench_logins import PASSWORD, add_members, figures
-from tests.bench.bench_ssh import ROOT, cpu_seconds, free_port, server_rss_kib
-
-DOWN = ("\x1b[B", "E-mail de communication")  # the help of the second home section
-UP = ("\x1b[A", "Nom, identifiant")  # the help of the first
-
+from tests.bench.bench_ssh import (
+    DOWN,
+    ROOT,
+    UP,
+    cpu_seconds,
+    free_port,
+    server_rss_kib,
+    start_server,
+)
 
 # -- the holder (first child) -----------------------------------------------------------
 
@@ -93,42 +95,6 @@ async def hold(port: int, sessions: int, typing: int, seconds: float) -> None:
 # -- the parent --------------------------------------------------------------------------
 
 
-def serve(
-    data_dir: Path, port: int, capacity: int, log: Path | None = None
-) -> subprocess.Popen[bytes]:
-    env = dict(
-        os.environ,
-        PORTAL_MAX_SESSIONS=str(capacity),
-        PORTAL_MAX_SESSIONS_PER_IP=str(capacity),
-        PORTAL_CONNECTION_RATE_PER_IP="0",  # every client is 127.0.0.1 here
-        PORTAL_MAX_UNAUTHENTICATED=str(capacity),
-        PORTAL_MAX_UNAUTHENTICATED_PER_IP=str(capacity),
-        PORTAL_LOG_LEVEL="WARNING",
-        PORTAL_HTTP_PORT=str(free_port()),  # never a fixed port (8080 may be taken)
-    )
-    if log is not None:
-        # asyncio's debug mode logs every callback that held the loop over 100 ms (it
-        # slows the server down: for finding culprits, not for the figures).
-        env["PYTHONASYNCIODEBUG"] = "1"
-    command = [sys.executable, "-m", "portal", "--data-dir", str(data_dir), "serve"]
-    proc = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL if log is None else log.open("wb"),
-    )
-
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
-
-
 async def read_json(stream: asyncio.StreamReader) -> dict[str, object]:
     while True:
         line = await stream.readline()
@@ -151,7 +117,9 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
     add_members(settings.db_path, args.sessions, password_hash, prefix="scale", width=4)
     add_members(settings.db_path, args.logins, password_hash)  # bench000… for the logins
     port = free_port()
-    server = serve(data_dir, port, args.sessions + args.logins + 50, args.server_log)
+    server = start_server(
+        data_dir, port, capacity=args.sessions + args.logins + 50, log=args.server_log
+    )
     print(f"  server pid {server.pid}", file=sys.stderr, flush=True)
     holder: asyncio.subprocess.Process | None = None
     try:

@@ -144,36 +144,38 @@ class Client:
             self.conn.close()
 
 
-def start_server(data_dir: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+def start_server(
+    data_dir: Path, port: int, workers: int = 1, capacity: int = 2000, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """``portal serve`` on ``port``, for ``capacity`` sessions from 127.0.0.1.
+
+    ``log``: run it in asyncio's debug mode, which logs to that file every callback that
+    held the loop over 100 ms (it slows the server down: for finding culprits, not for
+    the figures).
+    """
     env = dict(
         os.environ,
-        PORTAL_MAX_SESSIONS="2000",
-        PORTAL_MAX_SESSIONS_PER_IP="2000",
+        PORTAL_MAX_SESSIONS=str(capacity),
+        PORTAL_MAX_SESSIONS_PER_IP=str(capacity),
         # Every bench client comes from 127.0.0.1: lift the per-address admission limits
         # (token bucket, unauthenticated caps) that protect a real server from floods.
         PORTAL_CONNECTION_RATE_PER_IP="0",
-        PORTAL_MAX_UNAUTHENTICATED="2000",
-        PORTAL_MAX_UNAUTHENTICATED_PER_IP="2000",
+        PORTAL_MAX_UNAUTHENTICATED=str(capacity),
+        PORTAL_MAX_UNAUTHENTICATED_PER_IP=str(capacity),
         PORTAL_LOG_LEVEL="WARNING",
         PORTAL_HTTP_PORT=str(free_port()),  # never a fixed port (8080 may be taken)
     )
+    if log is not None:
+        env["PYTHONASYNCIODEBUG"] = "1"
+    command = [sys.executable, "-m", "portal", "--data-dir", str(data_dir), "serve"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "portal",
-            "--data-dir",
-            str(data_dir),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        # Nobody reads a pipe here: a chatty server would block on it.
+        stderr=subprocess.DEVNULL if log is None else log.open("wb"),
     )
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -305,7 +307,7 @@ async def run_all(args: argparse.Namespace, data_dir: Path, port: int, pid: int)
     active = idle[: args.active]
     latencies: list[float] = []
 
-    async def typist(client: Client) -> None:
+    async def type_keys(client: Client) -> None:
         await asyncio.sleep(random.random())
         end = time.perf_counter() + args.seconds
         down = True
@@ -321,7 +323,7 @@ async def run_all(args: argparse.Namespace, data_dir: Path, port: int, pid: int)
     gc.freeze()
     gc.disable()
     try:
-        await asyncio.gather(*(typist(c) for c in active))
+        await asyncio.gather(*(type_keys(c) for c in active))
     finally:
         gc.enable()
         gc.unfreeze()
@@ -337,12 +339,12 @@ async def run_all(args: argparse.Namespace, data_dir: Path, port: int, pid: int)
     if args.rounds:
         after: list[float] = []
         for _ in range(args.rounds):
-            batch: list[Client] = []
+            opened: list[Client] = []
             for start in range(0, args.round_size, 25):
                 group = [Client(port) for _ in range(min(25, args.round_size - start))]
                 await asyncio.gather(*(c.open() for c in group))
-                batch.extend(group)
-            for c in batch:
+                opened.extend(group)
+            for c in opened:
                 c.close()
             await asyncio.sleep(5.0)  # the apps end (one at a time) and are freed
             after.append(server_rss_kib(pid) / 1024)

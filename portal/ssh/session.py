@@ -235,15 +235,22 @@ class PortalSession(asyncssh.SSHServerSession[str]):
             self._sftp.connection_lost(exc)
         if exc is not None:
             log.info("session of member %s lost: %s", self.who, exc)
-        if self._waiting_turn and self.task is not None:
-            self.task.cancel()  # no app to start for nobody: its end tears down
-        elif self.task is not None and self.app is not None:
+        if self._cancel_unstarted():
+            return  # no app to start for nobody: the task's end tears down
+        if self.task is not None and self.app is not None:
             # Nobody sees this app any more: free its slot now, end it in the loop's
             # spare time (a blip may drop thousands at once); its end tears down.
             self.runtime.registry.client_gone(self)
             self.runtime.reaper.reap(self._end_app)
-        else:
-            self._teardown()
+            return
+        self._teardown()
+
+    def _cancel_unstarted(self) -> bool:
+        """Cancel the task of an app still waiting for its turn to start; whether it was."""
+        if self._waiting_turn and self.task is not None:
+            self.task.cancel()
+            return True
+        return False
 
     def _end_app(self) -> asyncio.Task[None] | None:
         """Ask the app to exit (the reaper's turn); returns the task that runs it."""
@@ -290,9 +297,8 @@ class PortalSession(asyncssh.SSHServerSession[str]):
         self._farewell = farewell
         if self._sftp is not None:
             self._sftp_ending()
-        if self._waiting_turn and self.task is not None:
-            self.task.cancel()  # its app never started: the task's end says goodbye
-            return
+        if self._cancel_unstarted():
+            return  # its app never started: the task's end says goodbye
         if self.task is not None and self.app is not None:
             self.app.exit(0)  # also when it is still starting: the exit waits in its queue
             return

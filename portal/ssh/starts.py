@@ -38,8 +38,8 @@ class StartTurns:
         self.starting = 0
         """Apps that hold a turn now."""
         self._waiting: deque[asyncio.Future[None]] = deque()
-        self._idle: asyncio.Event | None = None
-        """Set while no app starts or waits to (made on first use, on the loop)."""
+        self._idle = asyncio.Event()
+        """Set when the last turn was given back (see ``wait_idle``)."""
 
     @property
     def waiting(self) -> int:
@@ -54,8 +54,6 @@ class StartTurns:
     async def wait_idle(self) -> None:
         """Wait until no app starts or waits to (see ``Reaper``)."""
         while self.busy:
-            if self._idle is None:
-                self._idle = asyncio.Event()
             self._idle.clear()
             await self._idle.wait()
 
@@ -101,7 +99,7 @@ class StartTurns:
                 future.set_result(None)  # the turn passes on: ``starting`` is unchanged
                 return
         self.starting -= 1
-        if self.starting == 0 and self._idle is not None:
+        if self.starting == 0:
             self._idle.set()
 
 

@@ -37,6 +37,7 @@ from portal.services.gate import GateError
 from portal.services.mailer import MaildirTransport, Mailer
 from portal.services.runtime import Services
 from tests.mail_helpers import body_of
+from tests.signup_helpers import start_signup
 
 T0 = 1_800_000_000.0
 ALICE_PASSWORD = "Soleil-Vert-2026!"
@@ -53,25 +54,6 @@ def member(db: Database, login: str) -> Member:
 
 def newest_id(db: Database) -> int:
     return int(db.execute("SELECT max(id) FROM email_outbox").fetchone()[0])
-
-
-def start_signup(db: Database, **changes: Any) -> signup.SignupDraft:
-    values: dict[str, Any] = dict(
-        key="DEMO-2026",
-        organization_id=None,
-        first_name="Chloé",
-        last_name="Bernard",
-        email="chloe.bernard@demo.example",
-        login="chloe",
-        password=GOOD,
-        confirm=GOOD,
-        language="fr",
-        guest_username="welcome",
-        ip="10.0.0.5",
-        now=T0,
-    )
-    values.update(changes)
-    return signup.start(db, **values)
 
 
 def request_contact_code(services: Services, db: Database, who: Member, address: str) -> None:

@@ -14,6 +14,7 @@ from portal.i18n import N_, get_translator
 from portal.services import account, accounts, emails, gate, invitations, password_reset, signup
 from portal.services.emails import FOOTER, Template
 from tests.mail_helpers import bodies
+from tests.signup_helpers import start_signup
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = 1_800_000_000.0
@@ -65,20 +66,8 @@ def _send_every_member_email(db: Database, settings) -> None:  # type: ignore[no
     found = re.search(r"\b([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})\b", _outbox(db)[-1][2])
     assert found
     invitations.activate(db, found.group(1), NEW_PASSWORD, NEW_PASSWORD, now=T0)
-    draft = signup.start(
-        db,
-        key="DEMO-2026",
-        organization_id=None,
-        first_name="Chloé",
-        last_name="Bernard",
-        email="chloe.bernard@mail.example",
-        login="chloe",
-        password=NEW_PASSWORD,
-        confirm=NEW_PASSWORD,
-        language="fr",
-        guest_username="welcome",
-        ip="10.0.0.5",
-        now=T0,
+    draft = start_signup(
+        db, email="chloe.bernard@mail.example", password=NEW_PASSWORD, confirm=NEW_PASSWORD
     )
     code = re.findall(r"^    (\d{6})$", _outbox(db)[-1][2], re.M)[-1]
     request = signup.confirm(db, draft, code, ip="10.0.0.5", now=T0)

@@ -13,6 +13,7 @@ from portal.services import gate, guest_listing, signup
 from portal.services.gate import GateError, WeakPassword, WrongCode
 from portal.services.passwords import verify_password
 from tests.mail_helpers import bodies, last_body
+from tests.signup_helpers import start_signup as start
 from tests.typography import fr
 
 T0 = 1_800_000_000.0
@@ -40,25 +41,6 @@ def member(db: Database, login: str):  # type: ignore[no-untyped-def]
     found = members_data.get_member_by_login(db, login)
     assert found is not None
     return found
-
-
-def start(db: Database, **changes: Any) -> signup.SignupDraft:
-    values: dict[str, Any] = dict(
-        key="DEMO-2026",
-        organization_id=None,
-        first_name="Chloé",
-        last_name="Bernard",
-        email="chloe.bernard@demo.example",
-        login="chloe",
-        password=GOOD_PASSWORD,
-        confirm=GOOD_PASSWORD,
-        language="fr",
-        guest_username="welcome",
-        ip="10.0.0.5",
-        now=T0,
-    )
-    values.update(changes)
-    return signup.start(db, **values)
 
 
 def test_a_key_names_its_organization_case_insensitively(db: Database) -> None:

@@ -10,7 +10,7 @@ from portal.data.members import Member
 from portal.services import audit, gate, org_admin
 from portal.services.gate import GatePolicy
 from portal.services.organization import OrganizationError
-from tests.unit.test_member_admin import FakeSessions
+from tests.session_helpers import FakeSessions
 
 
 def get(db: Database, login: str) -> Member:

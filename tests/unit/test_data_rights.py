@@ -17,33 +17,12 @@ from portal.data import members as members_data
 from portal.data.members import Member
 from portal.services import audit, data_rights, files
 from portal.services.data_rights import DataRightsError
-from portal.services.session_directory import SessionInfo
+from tests.session_helpers import FakeSessions
 
 STREET = "17 impasse des Quenouilles"
 CITY = "Tourcoing-Zeta"
 PHONE = "0687654321"
 COMM_EMAIL = "alice.perso@zeta-mail.example"
-
-
-class FakeSessions:
-    """A session directory that records which member's sessions were ended."""
-
-    def __init__(self) -> None:
-        self.closed: list[int] = []
-
-    def list_for(self, db: Database, member_id: int) -> list[SessionInfo]:
-        return []
-
-    def close_member_sessions(
-        self,
-        db: Database,
-        member_id: int,
-        *,
-        except_session: str | None = None,
-        reason: str | None = None,
-    ) -> int:
-        self.closed.append(member_id)
-        return 1
 
 
 def member(db: Database, login: str) -> Member:
@@ -168,7 +147,7 @@ def test_a_confirmed_deletion_leaves_no_personal_data_in_the_file(
     done = data_rights.confirm_deletion(db, settings, sessions, member(db, "marc"), request.id)
 
     assert done.pseudonym == f"deleted-{alice.id}"
-    assert sessions.closed == [alice.id]
+    assert sessions.closed_members == [alice.id]
     gone = members_data.get_member(db, alice.id)
     assert gone is not None and gone.login == done.pseudonym and gone.status == "deactivated"
     assert not (settings.files_dir / "alice").exists()

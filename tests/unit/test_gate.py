@@ -12,7 +12,7 @@ from portal.data import members as members_data
 from portal.services import gate, member_admin, passwords, twofactor
 from portal.services.gate import GateError, GatePolicy
 from portal.services.guest_checks import CodeChallenge
-from portal.services.runtime import SessionInfo
+from tests.session_helpers import FakeSessions
 
 ALICE_PASSWORD = "Soleil-Vert-2026!"
 T0 = 1_800_000_000.0
@@ -194,27 +194,6 @@ def test_a_code_challenge_stops_after_five_wrong_codes() -> None:
 
 
 # -- deactivation ------------------------------------------------------------------------------
-
-
-class FakeSessions:
-    """A session directory that records what it was asked to close."""
-
-    def __init__(self) -> None:
-        self.closed: list[tuple[int, str | None]] = []
-
-    def list_for(self, db: Database, member_id: int) -> list[SessionInfo]:
-        return []
-
-    def close_member_sessions(
-        self,
-        db: Database,
-        member_id: int,
-        *,
-        except_session: str | None = None,
-        reason: str | None = None,
-    ) -> int:
-        self.closed.append((member_id, reason))
-        return 1
 
 
 def _member(db: Database, login: str):  # type: ignore[no-untyped-def]

@@ -11,31 +11,12 @@ from sqlite_utils import Database
 from portal.data import members as members_data
 from portal.services import gate, password_reset
 from portal.services.gate import WeakPassword, WrongCode
-from portal.services.runtime import SessionInfo
 from tests.mail_helpers import bodies
+from tests.session_helpers import FakeSessions
 
 T0 = 1_800_000_000.0
 NEW = "Falaise-Violon-Cerise-58"
 ALICE_MAIL = "alice.martin@demo.example"
-
-
-class FakeSessions:
-    def __init__(self) -> None:
-        self.closed: list[int] = []
-
-    def list_for(self, db: Database, member_id: int) -> list[SessionInfo]:
-        return []
-
-    def close_member_sessions(
-        self,
-        db: Database,
-        member_id: int,
-        *,
-        except_session: str | None = None,
-        reason: str | None = None,
-    ) -> int:
-        self.closed.append(member_id)
-        return 0
 
 
 def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
@@ -75,13 +56,13 @@ def test_the_answer_is_the_same_for_an_unknown_account(db: Database) -> None:
 
 
 def test_the_code_changes_the_password_once(db: Database) -> None:
-    sessions = FakeSessions()
+    sessions = FakeSessions(ended=0)
     reset = password_reset.request_reset(db, "alice", ip="10.0.0.1", now=T0)
     code = code_of(emails_to(db, ALICE_MAIL)[-1])
     password_reset.complete_reset(db, reset, code, NEW, NEW, sessions=sessions, now=T0 + 60)
     assert signs_in(db, NEW) and not signs_in(db, "Soleil-Vert-2026!")
     alice = members_data.get_member_by_login(db, "alice")
-    assert alice is not None and sessions.closed == [alice.id]
+    assert alice is not None and sessions.closed_members == [alice.id]
     assert "réinitialisé" in emails_to(db, ALICE_MAIL)[-1]
     with pytest.raises(WrongCode):
         password_reset.complete_reset(

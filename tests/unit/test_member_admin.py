@@ -20,28 +20,7 @@ from portal.data.members import Member
 from portal.services import audit, gate, member_admin, twofactor
 from portal.services.gate import GateError
 from portal.services.runtime import Services
-from portal.services.session_directory import SessionInfo
-
-
-class FakeSessions:
-    """A session directory that records what it was asked to close."""
-
-    def __init__(self) -> None:
-        self.closed: list[tuple[int, str | None]] = []
-
-    def list_for(self, db: Database, member_id: int) -> list[SessionInfo]:
-        return []
-
-    def close_member_sessions(
-        self,
-        db: Database,
-        member_id: int,
-        *,
-        except_session: str | None = None,
-        reason: str | None = None,
-    ) -> int:
-        self.closed.append((member_id, reason))
-        return 1
+from tests.session_helpers import FakeSessions
 
 
 def get(db: Database, login: str) -> Member:

@@ -124,9 +124,18 @@ class OrderDetailScreen(PortalScreen):
         if self.detail is not None:
             self._draw(self.detail)
 
+    def load(self, note: str = "") -> None:
+        """Read the order again; ``note`` is said with it.
+
+        A later read replaces one in flight; the note waits for whichever read ends,
+        so a read asked by other news does not swallow it.
+        """
+        if note:
+            self._note = note
+        self._read()
+
     @work(exclusive=True, group="order")
-    async def load(self, note: str = "") -> None:
-        """Read the order again."""
+    async def _read(self) -> None:
         try:
             detail = await self.portal.call(
                 orders_service.get_order, self.portal.member, self.order_id
@@ -134,11 +143,13 @@ class OrderDetailScreen(PortalScreen):
         except UserError as error:
             self.post_message(self.Failed(error.text(self.portal.translator())))
             return
-        self.post_message(self.Loaded(detail, note))
+        self.post_message(self.Loaded(detail, self._note))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         self.detail = message.detail
+        if message.note == self._note:
+            self._note = ""
         self._draw(message.detail)
         self._say(message.note)
         self._follow_payment(message.detail)
@@ -180,15 +191,29 @@ class OrderDetailScreen(PortalScreen):
             return
         self._following = True
         confirmer = self.portal.services.payments.confirmer
-        confirmer.schedule(detail.card.provider_ref, lambda _result: self._confirmed())
+        confirmer.schedule(detail.card.provider_ref, self._confirmed)
 
-    def _confirmed(self) -> None:
+    def _confirmed(self, result: Any) -> None:
+        """The capture is settled: read the order again (its access checked again).
+
+        The note says "confirmed" only when the confirmation recorded a captured card
+        payment; a refused capture or an unknown outcome is told by the order itself.
+        """
         self._following = False
-        if self.is_attached:
-            self.load(note=_("Your payment is confirmed."))
+        if not self.is_attached:
+            return
+        card = result.card if isinstance(result, OrderDetail) else None
+        captured = card is not None and card.status == "captured"
+        self.load(note=_("Your payment is confirmed.") if captured else "")
 
     def _payment_news(self) -> None:
-        # While the capture is followed, its own callback reads the order (with a note).
+        # Called by whoever publishes (the web handler, the confirmer): the read is
+        # started from this screen's own message loop, in the session's context.
+        if self.is_attached:
+            self.call_later(self._read_after_news)
+
+    def _read_after_news(self) -> None:
+        # While the capture is followed, its own callback shows the order (with a note).
         if self.is_attached and not self._following:
             self.load()
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from textual.widgets import Checkbox, SelectionList, Static
+from textual.worker import WorkerCancelled
 
 from portal.data import orders as orders_data
 from portal.services import basket, catalog, payment_confirmation
@@ -39,7 +40,13 @@ def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
 
 
 async def _settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    await app.workers.wait_for_complete()
+    # A read replaced by a newer one ends cancelled: that is a normal end here.
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:
+            continue
     await pilot.pause()
 
 
@@ -141,6 +148,28 @@ async def test_the_terminal_shows_the_payment_page_and_follows_it_to_validated(
     [order] = orders_data.list_member_orders(db, alice.id)
     assert order.status == "preparing"
     assert basket.get_basket(db, alice).is_empty
+
+
+async def test_a_capture_the_provider_refuses_is_never_told_as_confirmed(
+    app_for, db, services, web
+) -> None:  # type: ignore[no-untyped-def]
+    _fill_basket(db, "alice", CARREFOUR, 15000, 2)
+    confirmer = _confirmer(services)
+    app = app_for("alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_checkout(app, pilot)
+        await _confirm_order(app, pilot)
+        reference = _reference(app)
+        assert "Paiement accepté" in await _pay_on_the_page(web, reference, "4242424242424242")
+        await services.payments.provider.drain()
+        await _settle(app, pilot)
+        services.payments.provider.void(reference)  # authorized, then the capture fails
+        await confirmer.flush()
+        await _settle(app, pilot)
+        assert "Votre paiement est confirmé." not in _text(app, "#order-message")
+        assert "Attente de confirmation" not in _text(app, "#order-heading")
+    [order] = orders_data.list_member_orders(db, member(db, "alice").id)
+    assert order.status in ("cancelled", "refunded")
 
 
 async def test_a_refused_card_gives_the_benefits_back_and_the_screen_says_why(

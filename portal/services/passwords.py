@@ -59,16 +59,22 @@ def needs_rehash(password_hash: str) -> bool:
 
 
 def hashing_threads() -> int:
-    """One hashing thread per core this process may use."""
+    """One hashing thread per core this process may use, but one: that core is the loop's.
+
+    With as many threads as cores, a login burst on 2 cores held the event loop back
+    (p99 lag 47–51 ms against 38–46 ms with 1 thread, ``python -m tests.bench logins
+    --hash-threads N``), and the members were home later, not sooner: app starts, on
+    the loop, are the larger part of a login.
+    """
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    return max(1, cores)
+    return max(1, cores - 1)
 
 
 class HashPool:
-    """The threads that verify login passwords, one per core, shared by all connections.
+    """The threads that verify login passwords (``hashing_threads``), shared by all connections.
 
     A verification waits here, on the event loop, for a free hashing thread: it never
     holds a database worker meanwhile, so 50 logins at the same second do not delay the

@@ -15,6 +15,7 @@ The per-address admission limits are raised for the run: every client comes from
 127.0.0.1 here, where 50 members would come from 50 addresses.
 
     python -m tests.bench logins [--members 50] [--legacy] [--slow 20]
+    python -m tests.bench logins --workers 2   # against `portal serve --workers 2`
 """
 
 from __future__ import annotations
@@ -232,6 +233,9 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
     else:
         password_hash = passwords.hash_password(PASSWORD)
     await asyncio.to_thread(add_members, settings.db_path, args.members, password_hash)
+    if args.workers > 1:
+        await run_workers(args, template)
+        return
     overrides = {
         "connection_rate_per_ip": 1000.0,
         "connection_burst_per_ip": 1000,
@@ -293,11 +297,58 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
         slow.report()
 
 
+async def run_workers(args: argparse.Namespace, data_dir: Path) -> None:
+    """The same burst against ``portal serve --workers N`` (its own processes).
+
+    The kernel spreads the connections over the workers (SO_REUSEPORT); their CPU is
+    read from /proc. The loop lag is not measured: the loops are in other processes.
+    """
+    from tests.bench.bench_ssh import cpu_seconds, free_port, start_server
+
+    port = free_port()
+    server = await asyncio.to_thread(start_server, data_dir, port, args.workers, 2 * args.members + 10)
+    try:
+        print(f"{args.members} logins at once, {args.workers} worker processes", flush=True)
+        await asyncio.sleep(1.0)  # the workers finish starting
+        cpu = cpu_seconds(server.pid)
+        start = time.time() + 1.5
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.bench.bench_logins",
+            "--clients",
+            str(port),
+            "--members",
+            str(args.members),
+            "--start",
+            repr(start),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert child.stdout is not None
+        while (line := await child.stdout.readline()) and not line.startswith(b"ALL HOME"):
+            pass
+        cpu = cpu_seconds(server.pid) - cpu
+        out, _ = await child.communicate()
+    finally:
+        server.terminate()
+        await asyncio.to_thread(server.wait, 30)
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    if result["times"]:
+        print(f"time to home screen: {figures(result['times'])} ({len(result['times'])} members)")
+        print(f"  of which authentication: {figures(result['auth'])}")
+    if result["failed"]:
+        print(f"{result['failed']} login(s) failed: {result['errors']}")
+    print(f"CPU: server {cpu:.2f} s (all workers), clients {result['cpu']:.2f} s")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench logins")
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--legacy", action="store_true", help="the former hashing set-up")
     parser.add_argument("--hash-threads", type=int, help="hashing threads (default: cores)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="run `portal serve --workers N` (N > 1) instead"
+    )
     parser.add_argument(
         "--slow", type=float, metavar="MS", help="list the callbacks that held the loop longer"
     )

@@ -119,5 +119,8 @@ async def test_no_more_verifications_at_once_than_threads(
     assert peak <= 2
 
 
-def test_one_thread_per_core() -> None:
+def test_one_thread_per_core_but_the_loops(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     assert passwords.HashPool().threads == passwords.hashing_threads() >= 1
+    for cores, threads in ((1, 1), (2, 1), (4, 3)):
+        monkeypatch.setattr(passwords.os, "sched_getaffinity", lambda _pid, n=cores: set(range(n)))
+        assert passwords.hashing_threads() == threads

@@ -11,13 +11,13 @@ still holds (a held-down key does not render more), and changes that need a layo
 (a screen being composed, a resize) keep Textual's timer, which lets a burst of mounts
 settle into one frame.
 
-It also keeps a frame that falls inside a batch of updates (the app's own start is
-one): it is drawn when the batch ends, where Textual renders it, lets the app drop it,
-and forgets what was dirty (the client's first frame then lacked the home screen's help
+It also draws each frame once: a tick that lays out and repaints the screen (a
+screen's first frame) draws once, not the layout's changes then the repaint over
+them; and a frame that falls inside a batch of updates (the app's own start is
+one) is drawn when the batch ends, where Textual renders it, lets the app drop it, and
+forgets what was dirty (the client's first frame then lacked the home screen's help
 panel until the next full frame). A session start drew its home screen three times,
-now twice (tests/bench/bench_appstart.py). Drawing Textual's pending repaint within
-the same frame too saved the second, but showed a half-laid-out screen when an order
-screen updated under load, so it was left out.
+now once (tests/bench/bench_appstart.py).
 
 It relies on Textual's `Screen._on_idle` / `_on_timer_update` / `_compositor_refresh`
 protocol (Textual 8); tests/pilot/test_pacing.py and test_first_frame.py fail if a
@@ -67,6 +67,13 @@ class PromptFrames(Screen[ScreenResultType]):
             self._repaint_required = True
             self.app.call_later(self.check_idle)
             return
+        if self._repaint_required and self.is_current:
+            # A repaint of the screen is due: this frame includes it, as Textual's tick
+            # would (adding the screen's regions), rather than drawing this one (a
+            # layout's, say) and then, in the same tick, the repaint over it.
+            self._repaint_required = False
+            self._dirty_widgets.add(self)
+            self._compositor.update_widgets(self._dirty_widgets)
         super()._compositor_refresh()
 
 

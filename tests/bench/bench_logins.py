@@ -306,7 +306,9 @@ async def run_workers(args: argparse.Namespace, data_dir: Path) -> None:
     from tests.bench.bench_ssh import cpu_seconds, free_port, start_server
 
     port = free_port()
-    server = await asyncio.to_thread(start_server, data_dir, port, args.workers, 2 * args.members + 10)
+    server = await asyncio.to_thread(
+        start_server, data_dir, port, args.workers, 2 * args.members + 10
+    )
     try:
         print(f"{args.members} logins at once, {args.workers} worker processes", flush=True)
         await asyncio.sleep(1.0)  # the workers finish starting

@@ -42,6 +42,25 @@ def delivered_day(iso: str) -> str:
     return current().date(parse_time(iso).astimezone(PARIS).date(), "long")
 
 
+def _state(detail: OrderDetail) -> tuple[str, str | None]:
+    return detail.order.status, detail.card.status if detail.card else None
+
+
+def paid_note(before: OrderDetail | None, after: OrderDetail, *, manager: bool = False) -> str:
+    """What to say when the card payment was awaited and is now captured (else "")."""
+    if before is None or before.card is None or after.card is None:
+        return ""
+    if before.card.status in ("pending", "authorized", "capturing") and (
+        after.card.status == "captured"
+    ):
+        return (
+            _("The member's card payment is confirmed.")
+            if manager
+            else _("Your payment is confirmed.")
+        )
+    return ""
+
+
 class OrderDetailScreen(PortalScreen):
     """An order's detail; ``c`` cancels it when it still can be."""
 
@@ -124,14 +143,8 @@ class OrderDetailScreen(PortalScreen):
         if self.detail is not None:
             self._draw(self.detail)
 
-    def load(self, note: str = "") -> None:
-        """Read the order again; ``note`` is said with it.
-
-        A later read replaces one in flight; the note waits for whichever read ends,
-        so a read asked by other news does not swallow it.
-        """
-        if note:
-            self._note = note
+    def load(self) -> None:
+        """Read the order again (a later read replaces one in flight)."""
         self._read()
 
     @work(exclusive=True, group="order")
@@ -147,11 +160,15 @@ class OrderDetailScreen(PortalScreen):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        self.detail = message.detail
+        previous, self.detail = self.detail, message.detail
         if message.note == self._note:
             self._note = ""
         self._draw(message.detail)
-        self._say(message.note)
+        # Whichever read first sees the payment captured says so; a read that finds the
+        # order as it was keeps what the screen said.
+        note = message.note or paid_note(previous, message.detail, manager=self.MANAGER)
+        if note or previous is None or _state(previous) != _state(message.detail):
+            self._say(note)
         self._follow_payment(message.detail)
 
     @on(Failed)
@@ -193,18 +210,11 @@ class OrderDetailScreen(PortalScreen):
         confirmer = self.portal.services.payments.confirmer
         confirmer.schedule(detail.card.provider_ref, self._confirmed)
 
-    def _confirmed(self, result: Any) -> None:
-        """The capture is settled: read the order again (its access checked again).
-
-        The note says "confirmed" only when the confirmation recorded a captured card
-        payment; a refused capture or an unknown outcome is told by the order itself.
-        """
+    def _confirmed(self, _result: Any) -> None:
+        # The capture is settled: read the order again (its access checked again).
         self._following = False
-        if not self.is_attached:
-            return
-        card = result.card if isinstance(result, OrderDetail) else None
-        captured = card is not None and card.status == "captured"
-        self.load(note=_("Your payment is confirmed.") if captured else "")
+        if self.is_attached:
+            self.load()
 
     def _payment_news(self) -> None:
         # Called by whoever publishes (the web handler, the confirmer): the read is
@@ -213,7 +223,7 @@ class OrderDetailScreen(PortalScreen):
             self.call_later(self._read_after_news)
 
     def _read_after_news(self) -> None:
-        # While the capture is followed, its own callback shows the order (with a note).
+        # While the capture is followed, its own callback reads the order.
         if self.is_attached and not self._following:
             self.load()
 
@@ -404,7 +414,8 @@ class OrderDetailScreen(PortalScreen):
     # -- actions -------------------------------------------------------------------------
 
     def action_reload(self) -> None:
-        """Read the order again."""
+        """Read the order again (what the screen said is cleared)."""
+        self._say("")
         self.load()
 
     def action_invoice(self) -> None:

@@ -26,6 +26,7 @@ from portal.ssh.textual_compat import (
     SessionParser,
     render_per_colour_system,
     share_parsed_css,
+    strips_with_lazy_caches,
     strips_without_self_cycles,
 )
 
@@ -34,6 +35,7 @@ __all__ = ["MOUSE_OFF", "MOUSE_ON", "SSHDriver", "SessionParser", "Terminal"]
 # Before any session draws: each client gets the codes of its own colour system.
 render_per_colour_system()
 strips_without_self_cycles()
+strips_with_lazy_caches()
 
 #: Mouse reporting: clicks (?1000), drags while a button is held (?1002), SGR encoding.
 MOUSE_ON = "\x1b[?1000h\x1b[?1002h\x1b[?1006h"

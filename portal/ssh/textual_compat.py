@@ -32,6 +32,10 @@ process). What we rely on, and why:
 - ``Strip._crop_extend_cache`` (a ``FIFOCache``'s ``_cache``): ``divide`` and
   ``crop_extend`` cache a strip inside itself, a reference cycle per line drawn, which
   ``strips_without_self_cycles`` avoids.
+- ``Strip.__init__`` and its seven ``FIFOCache`` slots: every strip made its seven
+  caches at once, although almost all stay empty (5,142 per session's app for 335
+  used: about 650 KB of each session's memory). ``strips_with_lazy_caches`` makes each
+  when first used.
 
 ``tests/unit/test_input_compat.py`` fails loudly if a Textual upgrade changes any of
 this; ``pyproject.toml`` pins Textual below its next minor version.
@@ -50,7 +54,7 @@ from rich.style import Style
 from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual._parser import ParseTimeout
 from textual._xterm_parser import XTermParser
-from textual.cache import LRUCache
+from textual.cache import FIFOCache, LRUCache
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 from textual.message import Message
@@ -322,6 +326,61 @@ def strips_without_self_cycles() -> None:
     Strip.crop_extend = _crop_extend  # type: ignore[method-assign]
 
 
+# -- strips that make their caches when first used ------------------------------------------
+
+
+def _textual_strip_caches() -> dict[str, int]:
+    """The ``FIFOCache`` slots a Textual strip makes in ``__init__``, and their sizes."""
+    strip = Strip([])
+    return {
+        name: getattr(strip, name)._maxsize
+        for name in Strip.__slots__
+        if isinstance(getattr(strip, name, None), FIFOCache)
+    }
+
+
+_STRIP_CACHES = _textual_strip_caches()
+"""Read from Textual's own strip before anything is changed (names and sizes)."""
+
+
+def _lazy_cache(slot: Any, size: int) -> property:
+    def get(self: Strip) -> FIFOCache[Any, Any]:
+        try:
+            cache: FIFOCache[Any, Any] = slot.__get__(self, Strip)
+        except AttributeError:  # not made yet
+            cache = FIFOCache(size)
+            slot.__set__(self, cache)
+        return cache
+
+    def put(self: Strip, value: FIFOCache[Any, Any]) -> None:
+        slot.__set__(self, value)
+
+    return property(get, put)
+
+
+def _strip_init(self: Strip, segments: Any, cell_length: int | None = None) -> None:
+    # Textual's __init__ without the caches (each is made by its property when used).
+    self._segments = list(segments)
+    self._cell_length = cell_length
+    self._render_cache = None
+    self._link_ids = None
+    self._cell_count = None
+
+
+def strips_with_lazy_caches() -> None:
+    """Make each strip's caches when first used, not all seven at once (idempotent).
+
+    A strip is made for every line of every widget drawn, and most are never cropped,
+    divided or styled again: their caches stay empty. Made on first use, an idle
+    session's app holds about 650 KB less, and each frame makes 7 objects fewer per line.
+    """
+    if Strip.__init__ is _strip_init:
+        return
+    for name, size in _STRIP_CACHES.items():
+        setattr(Strip, name, _lazy_cache(Strip.__dict__[name], size))
+    Strip.__init__ = _strip_init  # type: ignore[method-assign]
+
+
 # -- "has the app finished handling what it was given" ---------------------------------
 
 
@@ -394,6 +453,7 @@ def first_pending(app: App[Any]) -> Awaitable[Any] | None:
 __all__ = [
     "SessionParser",
     "render_per_colour_system",
+    "strips_with_lazy_caches",
     "strips_without_self_cycles",
     "share_parsed_css",
     "active_nodes",

@@ -106,3 +106,43 @@ async def test_input_still_pastes_the_first_line_and_enforces_max_length() -> No
         await pilot.pause()
         assert field.value == "ab"
         assert "splitlines()[0]" in inspect.getsource(Input._on_paste)
+
+
+def test_strips_make_their_caches_only_when_used() -> None:
+    import gc
+
+    from rich.segment import Segment
+    from rich.style import Style
+    from textual.cache import FIFOCache
+    from textual.strip import Strip
+
+    from portal.ssh import textual_compat
+
+    # Textual's strip makes these seven caches in __init__ (read before any change).
+    assert set(textual_compat._STRIP_CACHES) == {
+        "_divide_cache",
+        "_crop_cache",
+        "_style_cache",
+        "_filter_cache",
+        "_line_length_cache",
+        "_crop_extend_cache",
+        "_offsets_cache",
+    }
+    textual_compat.strips_with_lazy_caches()
+    textual_compat.strips_with_lazy_caches()  # idempotent
+
+    def caches() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if type(o) is FIFOCache)
+
+    before = caches()
+    strips = [Strip([Segment(f"ligne {i}", Style(bold=True))]) for i in range(100)]
+    assert caches() == before  # none made for strips never cropped or styled
+    strip = strips[0]
+    assert strip.crop(0, 3) is strip.crop(0, 3)  # the crop cache works once made
+    assert caches() == before + 1
+    assert strip.crop(0, 3).text == "lig"
+    assert [s.text for s in strip.divide([2, 7])] == ["li", "gne 0"]
+    red = Style(color="red")
+    assert strip.apply_style(red) is strip.apply_style(red)
+    assert strip._crop_cache._maxsize == textual_compat._STRIP_CACHES["_crop_cache"]

@@ -18,7 +18,13 @@ from textual.widgets import Static
 
 from portal.i18n import PARIS, _, current, money
 from portal.screens.base import PortalScreen
-from portal.screens.order_texts import credit_text, delivery_text, progress_text
+from portal.screens.order_texts import (
+    credit_text,
+    delivery_text,
+    paid_note,
+    payment_state,
+    progress_text,
+)
 from portal.services import cancellation, checkout, files, returns
 from portal.services import orders as orders_service
 from portal.services.errors import UserError
@@ -40,25 +46,6 @@ from portal.widgets.table import AMOUNT, DataTable
 def delivered_day(iso: str) -> str:
     """The Paris day a parcel was delivered, written out ("1er décembre 2026")."""
     return current().date(parse_time(iso).astimezone(PARIS).date(), "long")
-
-
-def _state(detail: OrderDetail) -> tuple[str, str | None]:
-    return detail.order.status, detail.card.status if detail.card else None
-
-
-def paid_note(before: OrderDetail | None, after: OrderDetail, *, manager: bool = False) -> str:
-    """What to say when the card payment was awaited and is now captured (else "")."""
-    if before is None or before.card is None or after.card is None:
-        return ""
-    if before.card.status in ("pending", "authorized", "capturing") and (
-        after.card.status == "captured"
-    ):
-        return (
-            _("The member's card payment is confirmed.")
-            if manager
-            else _("Your payment is confirmed.")
-        )
-    return ""
 
 
 class OrderDetailScreen(PortalScreen):
@@ -167,7 +154,7 @@ class OrderDetailScreen(PortalScreen):
         # Whichever read first sees the payment captured says so; a read that finds the
         # order as it was keeps what the screen said.
         note = message.note or paid_note(previous, message.detail, manager=self.MANAGER)
-        if note or previous is None or _state(previous) != _state(message.detail):
+        if note or previous is None or payment_state(previous) != payment_state(message.detail):
             self._say(note)
         self._follow_payment(message.detail)
 

@@ -12,7 +12,14 @@ from portal.services.clock import today_paris
 from portal.services.orders import OrderDetail
 from portal.widgets.format import day_text, when_text
 
-__all__ = ["credit_text", "delivery_text", "progress_text", "return_texts"]
+__all__ = [
+    "credit_text",
+    "delivery_text",
+    "paid_note",
+    "payment_state",
+    "progress_text",
+    "return_texts",
+]
 
 
 def progress_text(detail: OrderDetail, *, manager: bool = False) -> str:
@@ -141,3 +148,23 @@ def credit_text(detail: OrderDetail) -> str:
         )
         for note in detail.credit_notes
     )
+
+
+def payment_state(detail: OrderDetail) -> tuple[str, str | None]:
+    """The order's status and its card payment's: what a new read may have changed."""
+    return detail.order.status, detail.card.status if detail.card else None
+
+
+def paid_note(before: OrderDetail | None, after: OrderDetail, *, manager: bool = False) -> str:
+    """What to say when the card payment was awaited and is now captured (else "")."""
+    if before is None or before.card is None or after.card is None:
+        return ""
+    if before.card.status in ("pending", "authorized", "capturing") and (
+        after.card.status == "captured"
+    ):
+        return (
+            _("The member's card payment is confirmed.")
+            if manager
+            else _("Your payment is confirmed.")
+        )
+    return ""

@@ -127,3 +127,22 @@ async def test_the_help_panel_follows_the_highlight_in_the_same_frame(app_for) -
         await pilot.pause()
         assert "adresse" in str(help_panel.render())  # Mes coordonnées & préférences
         assert frames == 1
+
+
+async def test_layout_frames_of_two_sessions_are_not_drawn_back_to_back(app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for("alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PromptFrames)
+        screen._layout_required = True  # a screen to lay out (a resize, a new screen)
+        pacing._layout_frames.ended = time.monotonic()  # another session's just ended
+        screen._on_timer_update()
+        assert screen._layout_required  # waits for the next tick
+        pacing._layout_frames.ended = time.monotonic() - pacing.LAYOUT_GAP
+        screen._on_timer_update()
+        assert not screen._layout_required  # drawn now
+        assert time.monotonic() - pacing._layout_frames.ended < pacing.LAYOUT_GAP
+        await pilot.resize_terminal(100, 30)  # and a real layout still reaches the screen
+        await pilot.pause()
+        assert screen.size.width == 100

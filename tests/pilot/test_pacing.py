@@ -135,13 +135,20 @@ async def test_layout_frames_of_two_sessions_are_not_drawn_back_to_back(app_for)
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, PromptFrames)
-        screen._layout_required = True  # a screen to lay out (a resize, a new screen)
+        # A later layout (a keystroke's) never waits for another session's frame.
+        screen._layout_required = True
         pacing._layout_frames.ended = time.monotonic()  # another session's just ended
         screen._on_timer_update()
-        assert screen._layout_required  # waits for the next tick
+        assert not screen._layout_required
+        # A first frame (the whole screen to lay out) waits for the next tick.
+        screen._drawn = False
+        screen._layout_required = True
+        pacing._layout_frames.ended = time.monotonic()
+        screen._on_timer_update()
+        assert screen._layout_required and not screen._drawn
         pacing._layout_frames.ended = time.monotonic() - pacing.LAYOUT_GAP
         screen._on_timer_update()
-        assert not screen._layout_required  # drawn now
+        assert not screen._layout_required and screen._drawn  # drawn now
         assert time.monotonic() - pacing._layout_frames.ended < pacing.LAYOUT_GAP
         await pilot.resize_terminal(100, 30)  # and a real layout still reaches the screen
         await pilot.pause()

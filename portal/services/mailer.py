@@ -94,7 +94,11 @@ class MaildirTransport:
 
     def send(self, message: EmailMessage) -> None:
         """Add the message to ``new/`` (Maildir's own tmp-then-rename makes it atomic)."""
-        mailbox.Maildir(str(self.path), create=True).add(message)
+        # The folders are made here, not by ``Maildir(create=True)``: that one fails
+        # (FileExistsError) when two workers deliver the first emails at the same time.
+        for folder in (self.path, self.path / "tmp", self.path / "new", self.path / "cur"):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        mailbox.Maildir(str(self.path), create=False).add(message)
 
 
 # -- SMTP ------------------------------------------------------------------------------

@@ -143,3 +143,28 @@ async def test_a_stopping_mailer_hands_back_what_it_did_not_try(
     for subject in ("#1", "#2"):
         assert emails[subject].status == "pending"
         assert emails[subject].attempts == 0 and emails[subject].claim_token is None
+
+
+def test_workers_delivering_their_first_emails_at_once_all_succeed(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    # Two workers' first deliveries raced on making the Maildir: the other worker makes
+    # each folder between this one's "is it there?" and its mkdir (FileExistsError).
+    import os
+
+    folder = tmp_path / "mail"
+    made = os.mkdir
+
+    def the_other_worker_first(path, mode=0o777, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(path).startswith(str(folder)) and not os.path.isdir(path):
+            made(path, mode)
+        return made(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", the_other_worker_first)
+    message = EmailMessage()
+    message["Subject"] = "#0"
+    message.set_content("x")
+    MaildirTransport(folder).send(message)
+    MaildirTransport(folder).send(message)
+    monkeypatch.setattr(os, "mkdir", made)
+    assert len(mailbox.Maildir(str(folder), create=False)) == 2

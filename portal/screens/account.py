@@ -64,10 +64,23 @@ class AccountScreen(PortalScreen):
         with VerticalScroll(id="account", classes="page"):
             yield Static(_("Profile"), classes="heading")
             yield Static(
-                f"{_('Name')}: {escape(member.full_name)}\n"
-                f"{_('Login')}: {escape(member.login)}  [dim]({_('never changes')})[/dim]\n"
-                f"{_('Organization')}: {escape(member.organization_name)}\n"
-                f"{_('Organization email')}: {escape(member.org_email)}",
+                "\n".join(
+                    [
+                        _("{label}: {value}", label=_("Name"), value=escape(member.full_name)),
+                        _("{label}: {value}", label=_("Login"), value=escape(member.login))
+                        + f"  [dim]({_('never changes')})[/dim]",
+                        _(
+                            "{label}: {value}",
+                            label=_("Organization"),
+                            value=escape(member.organization_name),
+                        ),
+                        _(
+                            "{label}: {value}",
+                            label=_("Organization email"),
+                            value=escape(member.org_email),
+                        ),
+                    ]
+                ),
                 id="profile",
             )
             yield Static(_("Security"), classes="heading")

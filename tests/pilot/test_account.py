@@ -112,8 +112,8 @@ async def test_account_shows_profile_and_security_state(app_for) -> None:  # typ
     async with app.run_test(size=(80, 24)) as pilot:
         await open_account(pilot)
         profile = text(app, "#profile")
-        assert "Alice Martin" in profile
-        assert "alice" in profile and "ne change jamais" in profile
+        assert "Nom\u00a0: Alice Martin" in profile  # French typography: "Nom : "
+        assert "Identifiant\u00a0: alice" in profile and "ne change jamais" in profile
         assert "alice.martin@demo.example" in profile
         menu = app.screen.query_one("#security-menu", OptionList)
         prompts = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
@@ -160,6 +160,7 @@ async def test_account_in_english(app_for) -> None:  # type: ignore[no-untyped-d
     async with app.run_test(size=(80, 24)) as pilot:
         await open_account(pilot)
         assert "never changes" in text(app, "#profile")
+        assert "Name: Bob" in text(app, "#profile")
         headings = [str(w.render()) for w in app.screen.query(".heading")]
         assert headings[:2] == ["Profile", "Security"]
 

@@ -88,6 +88,46 @@ async def clients(port: int, count: int, start: float) -> None:
     print(json.dumps({**result, "failed": len(errors)}), flush=True)
 
 
+async def spawn_clients(port: int, members: int, start: float) -> asyncio.subprocess.Process:
+    """The clients' child process: ``members`` logins to ``port`` at the instant ``start``."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.bench.bench_logins",
+        "--clients",
+        str(port),
+        "--members",
+        str(members),
+        "--start",
+        repr(start),
+        stdout=asyncio.subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+
+
+async def until_all_home(child: asyncio.subprocess.Process) -> None:
+    """Wait until the child says every member is on the home screen (or it ended)."""
+    assert child.stdout is not None
+    while (line := await child.stdout.readline()) and not line.startswith(b"ALL HOME"):
+        pass
+
+
+def clients_result(out: bytes) -> dict[str, Any]:
+    """What the child reported (its last line): times, auth, failed, errors, cpu."""
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
+
+
+def print_logins(result: dict[str, Any], server_cpu: float, whose: str) -> None:
+    times = result["times"]
+    if times:
+        print(f"time to home screen: {figures(times)} ({len(times)} members)")
+        print(f"  of which authentication: {figures(result['auth'])}")
+    if result["failed"]:
+        print(f"{result['failed']} login(s) failed: {result['errors']}")
+    print(f"CPU: server {server_cpu:.2f} s ({whose}), clients {result['cpu']:.2f} s")
+
+
 # -- the server (this process) ------------------------------------------------------------
 
 
@@ -255,39 +295,19 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
         monitor = LagMonitor()
         slow = SlowCallbacks(args.slow / 1000) if args.slow else None
         start = time.time() + 1.5  # the child imports and connects meanwhile
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.bench.bench_logins",
-            "--clients",
-            str(server.port),
-            "--members",
-            str(args.members),
-            "--start",
-            repr(start),
-            stdout=asyncio.subprocess.PIPE,
-        )
+        child = await spawn_clients(server.port, args.members, start)
         await asyncio.sleep(max(0.0, start - time.time() - 0.1))
         monitor.start()
         if slow is not None:
             slow.start()
         cpu = time.process_time()
-        assert child.stdout is not None
-        while (line := await child.stdout.readline()) and not line.startswith(b"ALL HOME"):
-            pass
+        await until_all_home(child)
         cpu = time.process_time() - cpu
         monitor.stop()  # 50 logouts follow, and the collection once nobody is live
         if slow is not None:
             slow.stop()
         out, _ = await child.communicate()
-    result = json.loads(out.decode().strip().splitlines()[-1])
-    times = result["times"]
-    if times:
-        print(f"time to home screen: {figures(times)} ({len(times)} members)")
-        print(f"  of which authentication: {figures(result['auth'])}")
-    if result["failed"]:
-        print(f"{result['failed']} login(s) failed: {result['errors']}")
-    print(f"CPU: server {cpu:.2f} s (with its hashing threads), clients {result['cpu']:.2f} s")
+    print_logins(clients_result(out), cpu, "with its hashing threads")
     lag = monitor.samples
     if lag:
         print(f"event-loop lag meanwhile: {figures(lag)}")
@@ -314,33 +334,14 @@ async def run_workers(args: argparse.Namespace, data_dir: Path) -> None:
         await asyncio.sleep(1.0)  # the workers finish starting
         cpu = cpu_seconds(server.pid)
         start = time.time() + 1.5
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.bench.bench_logins",
-            "--clients",
-            str(port),
-            "--members",
-            str(args.members),
-            "--start",
-            repr(start),
-            stdout=asyncio.subprocess.PIPE,
-        )
-        assert child.stdout is not None
-        while (line := await child.stdout.readline()) and not line.startswith(b"ALL HOME"):
-            pass
+        child = await spawn_clients(port, args.members, start)
+        await until_all_home(child)
         cpu = cpu_seconds(server.pid) - cpu
         out, _ = await child.communicate()
     finally:
         server.terminate()
         await asyncio.to_thread(server.wait, 30)
-    result = json.loads(out.decode().strip().splitlines()[-1])
-    if result["times"]:
-        print(f"time to home screen: {figures(result['times'])} ({len(result['times'])} members)")
-        print(f"  of which authentication: {figures(result['auth'])}")
-    if result["failed"]:
-        print(f"{result['failed']} login(s) failed: {result['errors']}")
-    print(f"CPU: server {cpu:.2f} s (all workers), clients {result['cpu']:.2f} s")
+    print_logins(clients_result(out), cpu, "all workers")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -30,7 +30,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.bench.bench_logins import PASSWORD, add_members, figures
+from tests.bench.bench_logins import (
+    PASSWORD,
+    add_members,
+    clients_result,
+    figures,
+    spawn_clients,
+)
 from tests.bench.bench_ssh import (
     DOWN,
     ROOT,
@@ -165,19 +171,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
 
         # The blip: every connection of the holder goes at once; the logins follow.
         start = time.time() + 0.2
-        logins = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.bench.bench_logins",
-            "--clients",
-            str(port),
-            "--members",
-            str(args.logins),
-            "--start",
-            repr(start),
-            stdout=asyncio.subprocess.PIPE,
-            cwd=ROOT,
-        )
+        logins = await spawn_clients(port, args.logins, start)
         await asyncio.sleep(max(0.0, start - time.time() - 0.1))  # the child is ready
         print(f"  the blip ({time.strftime('%H:%M:%S')})", file=sys.stderr, flush=True)
         os.kill(holder.pid, signal.SIGKILL)
@@ -186,7 +180,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
         dropped = time.time()
         cpu = cpu_seconds(server.pid)
         out, _ = await logins.communicate()
-        result = json.loads(out.decode().strip().splitlines()[-1])
+        result = clients_result(out)
         times = result["times"]
         print(
             f"{args.logins} logins right after {opened['opened']} sessions dropped at once:"

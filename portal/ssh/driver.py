@@ -25,10 +25,10 @@ from portal.ssh.input_queue import InputLimits, InputQueue
 from portal.ssh.textual_compat import (
     SessionParser,
     render_per_colour_system,
-    share_parsed_css,
     strips_with_lazy_caches,
     strips_without_self_cycles,
 )
+from portal.ssh.textual_css import share_applied_css, share_parsed_css
 
 __all__ = ["MOUSE_OFF", "MOUSE_ON", "SSHDriver", "SessionParser", "Terminal"]
 
@@ -74,6 +74,7 @@ class SSHDriver(Driver):
     ) -> None:
         super().__init__(app, debug=debug, mouse=mouse, size=size)
         share_parsed_css()  # every session's app reuses the CSS rules parsed by the first
+        share_applied_css()  # ...and the rules matched against a node of the same shape
         terminal = getattr(app, "terminal", None)
         if terminal is None:
             raise RuntimeError("SSHDriver needs an app with a .terminal (the SSH session)")

@@ -16,11 +16,8 @@ process). What we rely on, and why:
   still has messages queued, and whether it finished mounting. A message in hand is
   waited for with a public ``call_later`` barrier, as ``Pilot`` does.
 
-- ``Stylesheet._parse_rules`` and ``Stylesheet._variables``: every app parses the same
-  CSS files into the same rules, about 35 ms of the event loop per session start (half
-  of a login's cost when 50 members log in at once); Textual caches them per stylesheet
-  only. ``share_parsed_css`` makes that cache the process's, keyed by the CSS variables
-  too, so each file is parsed once per theme.
+- The CSS work every app repeats (parsing the same files, matching the same rules) is
+  shared in ``textual_css.py``, with its own notes.
 
 - ``Strip.render``, ``Style._ansi``/``_attributes``/``_color``... and Rich's
   ``Console._color_system``: Textual caches escape sequences in the strip and in the
@@ -55,8 +52,6 @@ from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual._parser import ParseTimeout
 from textual._xterm_parser import XTermParser
 from textual.cache import FIFOCache, LRUCache
-from textual.css.model import RuleSet
-from textual.css.stylesheet import Stylesheet
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.strip import SGR_STYLES, Strip
@@ -175,51 +170,6 @@ class SessionParser(XTermParser):
         self._parse_extended_key.cache_clear()  # type: ignore[attr-defined]
         with contextlib.suppress(RuntimeError, ValueError):
             self._gen.close()
-
-
-# -- CSS parsed once per process -----------------------------------------------------------
-
-_PARSED_CSS: LRUCache[tuple[Any, ...], list[RuleSet]] = LRUCache(512)
-"""Rules parsed from CSS, shared by every app of the process (never mutated once parsed:
-Textual reuses them across re-parses within one app the same way). Keyed by the CSS
-variables and by Textual's own key (text, location, default or not, tie breaker, scope)."""
-
-_PARSE_RULES = Stylesheet._parse_rules
-"""Textual's own parser (each stylesheet caches its results for itself only)."""
-
-
-def _shared_parse_rules(
-    self: Stylesheet,
-    css: str,
-    read_from: Any,
-    is_default_rules: bool = False,
-    tie_breaker: int = 0,
-    scope: str = "",
-) -> list[RuleSet]:
-    key = (
-        tuple(sorted(self._variables.items())),
-        css,
-        read_from,
-        is_default_rules,
-        tie_breaker,
-        scope,
-    )
-    rules = _PARSED_CSS.get(key)
-    if rules is None:
-        rules = _PARSE_RULES(self, css, read_from, is_default_rules, tie_breaker, scope)
-        _PARSED_CSS[key] = rules
-    return rules
-
-
-def share_parsed_css() -> None:
-    """Parse each CSS source once per process (and theme), not once per app.
-
-    Every app parses the same files into the same rules: about 35 ms of the shared event
-    loop per session start, half of a login's cost when 50 members log in at once.
-    Installed once, for the whole process (every stylesheet, also the fresh ones Textual
-    makes to re-parse); idempotent.
-    """
-    Stylesheet._parse_rules = _shared_parse_rules  # type: ignore[method-assign]
 
 
 # -- escape sequences per colour system ---------------------------------------------------
@@ -455,7 +405,6 @@ __all__ = [
     "render_per_colour_system",
     "strips_with_lazy_caches",
     "strips_without_self_cycles",
-    "share_parsed_css",
     "active_nodes",
     "barrier",
     "dispatch_chain",

@@ -10,20 +10,20 @@ from rich.style import Style
 from textual.css.stylesheet import Stylesheet
 from textual.strip import Strip
 
-from portal.ssh import textual_compat
+from portal.ssh import textual_compat, textual_css
 
 CSS = "#menu { width: 40; color: $primary; }"
 
 
 def test_textual_still_parses_through_this_method() -> None:
-    params = list(inspect.signature(textual_compat._PARSE_RULES).parameters)
+    params = list(inspect.signature(textual_css._PARSE_RULES).parameters)
     assert params == ["self", "css", "read_from", "is_default_rules", "tie_breaker", "scope"]
     assert "_variables" in vars(Stylesheet(variables={"a": "b"}))
 
 
 def test_two_stylesheets_share_the_parsed_rules_per_theme() -> None:
-    textual_compat.share_parsed_css()
-    textual_compat.share_parsed_css()  # idempotent
+    textual_css.share_parsed_css()
+    textual_css.share_parsed_css()  # idempotent
     first = Stylesheet(variables={"primary": "#0178d4"})
     second = Stylesheet(variables={"primary": "#0178d4"})
     other_theme = Stylesheet(variables={"primary": "#ff0000"})
@@ -32,6 +32,19 @@ def test_two_stylesheets_share_the_parsed_rules_per_theme() -> None:
     themed = other_theme._parse_rules(CSS, ("test.tcss", ""))
     assert themed is not rules
     assert str(themed[0].styles.color) != str(rules[0].styles.color)
+
+
+def test_textual_still_matches_through_this_method() -> None:
+    """What ``share_applied_css`` relies on in ``Stylesheet.apply``: its signature, that a
+    ``cache`` given receives the one map it matched (keyed by Textual's own key), the
+    pseudo-classes it leaves out of that cache, and the four flags it sets on a node."""
+    params = list(inspect.signature(textual_css._APPLY).parameters)
+    assert params == ["self", "node", "animate", "cache"]
+    source = inspect.getsource(textual_css._APPLY)
+    assert "cache[cache_key] = node_rules" in source
+    for flag in ("_has_hover_style", "_has_focus_within", "_has_order_style", "_has_odd_or_even"):
+        assert f"node.{flag} =" in source, flag
+    assert {"first-child", "odd", "focus-within"} <= textual_css._SIBLING_PSEUDO_CLASSES
 
 
 def test_a_strip_is_rendered_for_the_colours_of_each_console() -> None:

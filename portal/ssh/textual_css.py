@@ -1,0 +1,209 @@
+"""CSS work shared by every app of the process: what ``Stylesheet`` does once per app.
+
+Every session's app parses the same CSS files and matches the same rules against the
+same widget trees. Textual caches both per stylesheet (that is, per app) only. Two
+private methods are wrapped here, for the whole process:
+
+- ``Stylesheet._parse_rules`` (and its ``_variables``): each CSS source is parsed once
+  per process and theme (``share_parsed_css``), not once per app (about 35 ms of the
+  event loop per session start).
+- ``Stylesheet.apply``: matching the rules against a node, the largest part of a start
+  once the CSS is parsed (about a third of what remains). ``share_applied_css`` reuses
+  the rules that matched a node of the same shape in another app. A node's shape is
+  what a selector can see, from the app down to the node: each node's type, id,
+  classes, and its value of every pseudo-class the candidate rules mention (focus,
+  hover, disabled, dark, first-child...). Textual's own per-update cache keys on the
+  parent widget instead, so it cannot cross apps, and it leaves out the pseudo-classes
+  that depend on siblings or descendants, which this key includes (those nodes are
+  matched by Textual itself, as before).
+
+The rules are never mutated once parsed (Textual itself reuses them across re-parses),
+and ``replace_rules`` copies a matched map into the node's styles: sharing both is what
+Textual does within one update. ``tests/unit/test_shared_css.py`` compares every node's
+styles with and without the shared matching, and fails if Textual changes what this
+relies on; ``pyproject.toml`` pins Textual below its next minor version.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+from textual.cache import LRUCache
+from textual.css.model import RuleSet
+from textual.css.stylesheet import Stylesheet
+
+if TYPE_CHECKING:
+    from textual.css.styles import RulesMap
+    from textual.dom import DOMNode
+
+# -- CSS parsed once per process -----------------------------------------------------------
+
+_PARSED_CSS: LRUCache[tuple[Any, ...], list[RuleSet]] = LRUCache(512)
+"""Rules parsed from CSS, shared by every app of the process (never mutated once parsed:
+Textual reuses them across re-parses within one app the same way). Keyed by the CSS
+variables and by Textual's own key (text, location, default or not, tie breaker, scope)."""
+
+_PARSE_RULES = Stylesheet._parse_rules
+"""Textual's own parser (each stylesheet caches its results for itself only)."""
+
+
+def _shared_parse_rules(
+    self: Stylesheet,
+    css: str,
+    read_from: Any,
+    is_default_rules: bool = False,
+    tie_breaker: int = 0,
+    scope: str = "",
+) -> list[RuleSet]:
+    key = (
+        tuple(sorted(self._variables.items())),
+        css,
+        read_from,
+        is_default_rules,
+        tie_breaker,
+        scope,
+    )
+    rules = _PARSED_CSS.get(key)
+    if rules is None:
+        rules = _PARSE_RULES(self, css, read_from, is_default_rules, tie_breaker, scope)
+        _PARSED_CSS[key] = rules
+    return rules
+
+
+def share_parsed_css() -> None:
+    """Parse each CSS source once per process (and theme), not once per app.
+
+    Installed once, for the whole process (every stylesheet, also the fresh ones Textual
+    makes to re-parse); idempotent.
+    """
+    Stylesheet._parse_rules = _shared_parse_rules  # type: ignore[method-assign]
+
+
+# -- rules matched once per node shape ---------------------------------------------------
+
+_APPLY = Stylesheet.apply
+"""Textual's own: matches every candidate rule against the node's path."""
+
+_SIBLING_PSEUDO_CLASSES = frozenset(Stylesheet._EXCLUDE_PSEUDO_CLASSES_FROM_CACHE)
+"""Pseudo-classes that Textual leaves out of its cache (they depend on other nodes):
+a node whose candidate rules use one is matched by Textual itself."""
+
+_NO_RULES: RulesMap = {}
+"""Stands for "no rule matched": Textual then leaves the node's styles as they are."""
+
+_tokens = itertools.count(1)
+
+_RULE_LISTS: LRUCache[tuple[int, ...], tuple[int, list[RuleSet]]] = LRUCache(256)
+"""A token per distinct list of rules (by the identity of its rule sets, in order). The
+list is kept with its token, so none of its rule sets' ids can be reused while the
+token lives; an evicted list gets a new token, never an old one."""
+
+_CANDIDATES: LRUCache[tuple[Any, ...], tuple[tuple[str, ...], tuple[bool, ...]] | None] = LRUCache(
+    4096
+)
+"""(token, selector names) -> the pseudo-classes the candidate rules mention, and the
+node's four style flags; None when they mention one that depends on other nodes."""
+
+_MATCHED: LRUCache[tuple[Any, ...], RulesMap] = LRUCache(8192)
+"""(token, the node's shape) -> the rules that matched it."""
+
+_STATS = {"shared": 0, "matched": 0, "by_textual": 0}
+"""How many applications were answered from ``_MATCHED``, matched and kept, or left to
+Textual (for tests and the bench)."""
+
+
+def _rules_token(sheet: Stylesheet) -> int:
+    rules = sheet.rules  # parses first if the sources changed
+    memo: tuple[list[RuleSet], int] | None = sheet.__dict__.get("_portal_rules_token")
+    if memo is not None and memo[0] is rules:
+        return memo[1]
+    key = tuple(map(id, rules))
+    entry = _RULE_LISTS.get(key)
+    if entry is None:
+        entry = (next(_tokens), rules)
+        _RULE_LISTS[key] = entry
+    sheet.__dict__["_portal_rules_token"] = (rules, entry[0])
+    return entry[0]
+
+
+def _candidates(
+    sheet: Stylesheet, token: int, node: DOMNode
+) -> tuple[tuple[str, ...], tuple[bool, ...]] | None:
+    names = frozenset(node._selector_names)
+    key = (token, names)
+    if key in _CANDIDATES:
+        return _CANDIDATES[key]
+    rules_map = sheet.rules_map
+    limit = {rule for name in rules_map.keys() & names for rule in rules_map[name]}
+    pseudo: set[str] = set().union(*(rule.pseudo_classes for rule in limit))
+    flags = (
+        "hover" in pseudo,
+        "focus-within" in pseudo,
+        not pseudo.isdisjoint(
+            {"first-of-type", "last-of-type", "first-child", "last-child", "empty"}
+        ),
+        "odd" in pseudo or "even" in pseudo,
+    )
+    found = (
+        None if not pseudo.isdisjoint(_SIBLING_PSEUDO_CLASSES) else (tuple(sorted(pseudo)), flags)
+    )
+    _CANDIDATES[key] = found
+    return found
+
+
+def _shape(node: DOMNode, pseudo: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(
+        (
+            type(path_node),
+            path_node._id,
+            frozenset(path_node._classes),
+            tuple(path_node.has_pseudo_class(name) for name in pseudo),
+        )
+        for path_node in node.css_path_nodes
+    )
+
+
+def _shared_apply(
+    self: Stylesheet,
+    node: DOMNode,
+    *,
+    animate: bool = False,
+    cache: dict[tuple[Any, ...], RulesMap] | None = None,
+) -> None:
+    token = _rules_token(self)
+    candidates = _candidates(self, token, node)
+    if candidates is None:
+        _STATS["by_textual"] += 1
+        _APPLY(self, node, animate=animate, cache=cache)
+        return
+    pseudo, flags = candidates
+    key = (token, _shape(node, pseudo))
+    matched = _MATCHED.get(key)
+    if matched is None:
+        _STATS["matched"] += 1
+        mine: dict[tuple[Any, ...], RulesMap] = {}
+        _APPLY(self, node, animate=animate, cache=mine)  # stores the one map it matched
+        _MATCHED[key] = next(iter(mine.values()), _NO_RULES)
+        return
+    _STATS["shared"] += 1
+    (
+        node._has_hover_style,
+        node._has_focus_within,
+        node._has_order_style,
+        node._has_odd_or_even,
+    ) = flags
+    if matched is not _NO_RULES:
+        self.replace_rules(node, matched, animate=animate)
+    self._process_component_classes(node)
+
+
+def share_applied_css() -> None:
+    """Match the rules once per node shape for the whole process, not once per node.
+
+    Installed once, for the whole process; idempotent.
+    """
+    Stylesheet.apply = _shared_apply  # type: ignore[method-assign]
+
+
+__all__ = ["share_applied_css", "share_parsed_css"]

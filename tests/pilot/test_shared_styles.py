@@ -1,0 +1,91 @@
+"""Rules matched once per node shape (``portal.ssh.textual_css.share_applied_css``): every
+node of every screen is styled exactly as Textual's own matching styles it.
+
+The sharing is installed for the whole process, as the SSH driver installs it; the
+second app of the test is styled from the matches the first one left.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.css.stylesheet import Stylesheet
+from textual.screen import Screen
+
+from portal.ssh import textual_css
+
+
+def _styles(screen: Screen[Any]) -> dict[object, object]:
+    """Every node's rules (and its component classes'), with its style flags."""
+    styles: dict[object, object] = {}
+    for node in screen.walk_children(with_self=True):
+        components = {
+            name: node.get_component_styles(name).base.get_rules()
+            for name in sorted(node.COMPONENT_CLASSES)
+        }
+        flags = (
+            node._has_hover_style,
+            node._has_focus_within,
+            node._has_order_style,
+            node._has_odd_or_even,
+        )
+        styles[node] = (node.styles.base.get_rules(), components, flags)
+    return styles
+
+
+def _restyled_by_textual(
+    screen: Screen[Any], monkeypatch: pytest.MonkeyPatch
+) -> dict[object, object]:
+    """The same nodes, each matched again by Textual's own ``apply``."""
+    with monkeypatch.context() as patched:
+        patched.setattr(Stylesheet, "apply", textual_css._APPLY)
+        for node in screen.walk_children(with_self=True):
+            screen.app.stylesheet.apply(node)
+    return _styles(screen)
+
+
+async def test_every_screen_is_styled_as_textual_styles_it(app_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from portal.screens.sections import sections_for
+
+    textual_css.share_applied_css()
+    textual_css.share_applied_css()  # idempotent
+    assert Stylesheet.apply is textual_css._shared_apply
+    shared_before = textual_css._STATS["shared"]
+    for _round in range(2):
+        app = app_for("admin")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            checked = []
+            for section in [None, *sections_for(app.member)]:
+                if section is not None:
+                    app.call_later(app.push_screen, section.make_screen())
+                    await app.workers.wait_for_complete()
+                    await pilot.pause()
+                screen = app.screen
+                shown = _styles(screen)
+                assert _restyled_by_textual(screen, monkeypatch) == shown, type(screen).__name__
+                checked.append(type(screen).__name__)
+                if section is not None:
+                    app.pop_screen()
+                    await pilot.pause()
+            assert len(checked) > 10, checked
+    assert textual_css._STATS["shared"] > shared_before
+
+
+async def test_a_focus_change_restyles_from_the_shared_matches(app_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Pseudo-classes are part of a node's shape: focus moved, the styles follow."""
+    from portal.screens.contact import ContactScreen
+
+    textual_css.share_applied_css()
+    app = app_for("alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.call_later(app.push_screen, ContactScreen())
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for _ in range(3):
+            await pilot.press("tab")
+            await pilot.pause()
+            screen = app.screen
+            assert _restyled_by_textual(screen, monkeypatch) == _styles(screen)

@@ -15,6 +15,7 @@ from textual.app import App
 from textual.screen import Screen
 
 from portal.screens.base import FramedScreen
+from tests.pilot.style_helpers import each_menu_screen, node_styles
 
 
 class _Channel:
@@ -115,41 +116,18 @@ async def test_a_frame_during_a_batch_is_drawn_after_it(app_for) -> None:  # typ
         assert "Changed in a batch" in text
 
 
-def _styles(screen: Screen[Any]) -> dict[object, object]:
-    """Every node's rules (and its component classes'), as the stylesheet set them."""
-    styles: dict[object, object] = {}
-    for node in screen.walk_children(with_self=True):
-        components = {
-            name: node.get_component_styles(name).base.get_rules()
-            for name in sorted(node.COMPONENT_CLASSES)
-        }
-        styles[node] = (node.styles.base.get_rules(), components, sorted(node.pseudo_classes))
-    return styles
-
-
 async def test_screens_shown_without_the_first_restyle_are_styled_right(app_for) -> None:  # type: ignore[no-untyped-def]
     """A screen shown for the first time is not restyled (``FramedScreen``): restyling
     it then must change nothing, on every screen of the menu."""
-    from portal.screens.sections import sections_for
-
     app = app_for("admin")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
         checked = []
-        for section in [None, *sections_for(app.member)]:
-            if section is not None:
-                app.call_later(app.push_screen, section.make_screen())
-                await app.workers.wait_for_complete()
-                await pilot.pause()
-            screen = app.screen
+        async for screen in each_menu_screen(app, pilot):
             assert isinstance(screen, FramedScreen) and screen._resumed
-            shown = _styles(screen)
+            shown = node_styles(screen)
             screen.update_node_styles(animate=False)
-            assert _styles(screen) == shown, type(screen).__name__
+            assert node_styles(screen) == shown, type(screen).__name__
             checked.append(type(screen).__name__)
-            if section is not None:
-                app.pop_screen()
-                await pilot.pause()
         assert len(checked) > 10, checked
 
 

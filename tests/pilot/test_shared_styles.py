@@ -14,24 +14,7 @@ from textual.css.stylesheet import Stylesheet
 from textual.screen import Screen
 
 from portal.ssh import textual_css
-
-
-def _styles(screen: Screen[Any]) -> dict[object, object]:
-    """Every node's rules (and its component classes'), with its style flags."""
-    styles: dict[object, object] = {}
-    for node in screen.walk_children(with_self=True):
-        components = {
-            name: node.get_component_styles(name).base.get_rules()
-            for name in sorted(node.COMPONENT_CLASSES)
-        }
-        flags = (
-            node._has_hover_style,
-            node._has_focus_within,
-            node._has_order_style,
-            node._has_odd_or_even,
-        )
-        styles[node] = (node.styles.base.get_rules(), components, flags)
-    return styles
+from tests.pilot.style_helpers import each_menu_screen, node_styles
 
 
 def _restyled_by_textual(
@@ -42,12 +25,10 @@ def _restyled_by_textual(
         patched.setattr(Stylesheet, "apply", textual_css._APPLY)
         for node in screen.walk_children(with_self=True):
             screen.app.stylesheet.apply(node)
-    return _styles(screen)
+    return node_styles(screen)
 
 
 async def test_every_screen_is_styled_as_textual_styles_it(app_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from portal.screens.sections import sections_for
-
     textual_css.share_applied_css()
     textual_css.share_applied_css()  # idempotent
     assert Stylesheet.apply is textual_css._shared_apply
@@ -55,20 +36,11 @@ async def test_every_screen_is_styled_as_textual_styles_it(app_for, monkeypatch)
     for _round in range(2):
         app = app_for("admin")
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
             checked = []
-            for section in [None, *sections_for(app.member)]:
-                if section is not None:
-                    app.call_later(app.push_screen, section.make_screen())
-                    await app.workers.wait_for_complete()
-                    await pilot.pause()
-                screen = app.screen
-                shown = _styles(screen)
+            async for screen in each_menu_screen(app, pilot):
+                shown = node_styles(screen)
                 assert _restyled_by_textual(screen, monkeypatch) == shown, type(screen).__name__
                 checked.append(type(screen).__name__)
-                if section is not None:
-                    app.pop_screen()
-                    await pilot.pause()
             assert len(checked) > 10, checked
     assert textual_css._STATS["shared"] > shared_before
 
@@ -88,4 +60,4 @@ async def test_a_focus_change_restyles_from_the_shared_matches(app_for, monkeypa
             await pilot.press("tab")
             await pilot.pause()
             screen = app.screen
-            assert _restyled_by_textual(screen, monkeypatch) == _styles(screen)
+            assert _restyled_by_textual(screen, monkeypatch) == node_styles(screen)

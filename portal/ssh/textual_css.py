@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any
 from textual.cache import LRUCache
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
+from textual.dom import DOMNode
 
 if TYPE_CHECKING:
     from textual.css.styles import RulesMap
-    from textual.dom import DOMNode
 
 # -- CSS parsed once per process -----------------------------------------------------------
 
@@ -48,6 +48,19 @@ _PARSE_RULES = Stylesheet._parse_rules
 """Textual's own parser (each stylesheet caches its results for itself only)."""
 
 
+def _variables_key(sheet: Stylesheet) -> tuple[tuple[str, str], ...]:
+    """The stylesheet's CSS variables as a key, computed once per variables dict (Textual
+    replaces the dict to change them, never edits it; a start parses about 60 sources)."""
+    variables = sheet._variables
+    memo: tuple[dict[str, str], tuple[tuple[str, str], ...]] | None = sheet.__dict__.get(
+        "_portal_variables_key"
+    )
+    if memo is None or memo[0] is not variables:
+        memo = (variables, tuple(sorted(variables.items())))
+        sheet.__dict__["_portal_variables_key"] = memo
+    return memo[1]
+
+
 def _shared_parse_rules(
     self: Stylesheet,
     css: str,
@@ -57,7 +70,7 @@ def _shared_parse_rules(
     scope: str = "",
 ) -> list[RuleSet]:
     key = (
-        tuple(sorted(self._variables.items())),
+        _variables_key(self),
         css,
         read_from,
         is_default_rules,
@@ -138,16 +151,38 @@ def _candidates(sheet: Stylesheet, token: int, node: DOMNode) -> tuple[str, ...]
     return found
 
 
+_PREFIXES: dict[tuple[int, tuple[str, ...]], tuple[DOMNode, tuple[Any, ...]]] = {}
+"""The shapes computed during the current update, by node and pseudo-classes: a node's
+shape is its parent's followed by its own part. Holds its nodes, so no id is reused while
+it lives; emptied when the next update (or top-level ``apply``) begins."""
+
+_UPDATE: list[Any] = [None, 0]
+"""The update ``_PREFIXES`` belongs to (Textual's per-update cache, or None for a single
+``apply``), and how deep ``apply`` is nested (component classes apply inside it)."""
+
+
 def _shape(node: DOMNode, pseudo: tuple[str, ...]) -> tuple[Any, ...]:
-    return tuple(
+    """The node's shape: its path's, as the parents were when this update met them.
+
+    That is what Textual's own cache assumes too (it keys a node by its parent): within
+    one update, only the node's own state is read again.
+    """
+    parent = node._parent
+    prefix: tuple[Any, ...] = ()
+    if isinstance(parent, DOMNode):
+        known = _PREFIXES.get((id(parent), pseudo))
+        prefix = known[1] if known is not None and known[0] is parent else _shape(parent, pseudo)
+    shape = (
+        *prefix,
         (
-            type(path_node),
-            path_node._id,
-            frozenset(path_node._classes),
-            tuple(path_node.has_pseudo_class(name) for name in pseudo),
-        )
-        for path_node in node.css_path_nodes
+            type(node),
+            node._id,
+            frozenset(node._classes),
+            tuple([node.has_pseudo_class(name) for name in pseudo]),
+        ),
     )
+    _PREFIXES[(id(node), pseudo)] = (node, shape)
+    return shape
 
 
 def _shared_apply(
@@ -156,6 +191,22 @@ def _shared_apply(
     *,
     animate: bool = False,
     cache: dict[tuple[Any, ...], RulesMap] | None = None,
+) -> None:
+    if not _UPDATE[1] and (cache is None or cache is not _UPDATE[0]):
+        _PREFIXES.clear()
+        _UPDATE[0] = cache
+    _UPDATE[1] += 1
+    try:
+        _apply_shared(self, node, animate, cache)
+    finally:
+        _UPDATE[1] -= 1
+
+
+def _apply_shared(
+    self: Stylesheet,
+    node: DOMNode,
+    animate: bool,
+    cache: dict[tuple[Any, ...], RulesMap] | None,
 ) -> None:
     token = _rules_token(self)
     pseudo = _candidates(self, token, node)

@@ -34,6 +34,19 @@ def test_two_stylesheets_share_the_parsed_rules_per_theme() -> None:
     assert str(themed[0].styles.color) != str(rules[0].styles.color)
 
 
+def test_new_variables_are_parsed_with_the_new_values() -> None:
+    """The variables' key is kept per variables dict: Textual's ``set_variables`` gives a
+    new one, and the rules parsed after it use the new values."""
+    textual_css.share_parsed_css()
+    sheet = Stylesheet(variables={"primary": "#0178d4"})
+    blue = sheet._parse_rules(CSS, ("test.tcss", ""))
+    assert sheet._parse_rules(CSS, ("test.tcss", "")) is blue
+    sheet.set_variables({"primary": "#ff0000"})
+    red = sheet._parse_rules(CSS, ("test.tcss", ""))
+    assert str(red[0].styles.color) != str(blue[0].styles.color)
+    assert "_variables" in inspect.getsource(Stylesheet.set_variables)
+
+
 def test_textual_still_matches_through_this_method() -> None:
     """What ``share_applied_css`` relies on in ``Stylesheet.apply``: its signature, that a
     ``cache`` given receives the one map it matched (keyed by Textual's own key), the

@@ -15,6 +15,9 @@ private methods are wrapped here, for the whole process:
   Textual's own per-update cache keys on the parent widget instead, so it cannot cross
   apps. A node whose candidate rules use a pseudo-class that depends on other nodes
   (first-child, odd, focus-within...) is matched by Textual itself, as before.
+  Within one update (a mount, a restyle) a node's shape is built from its parent's, not
+  by walking its whole path again (the ancestors' state is read once per update, as
+  Textual's own cache assumes).
 
 The rules are never mutated once parsed (Textual itself reuses them across re-parses),
 and ``replace_rules`` copies a matched map into the node's styles: sharing both is what
@@ -26,9 +29,12 @@ minor version.
 
 from __future__ import annotations
 
+import functools
 import itertools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual.app import App
 from textual.cache import LRUCache
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
@@ -36,6 +42,8 @@ from textual.dom import DOMNode
 
 if TYPE_CHECKING:
     from textual.css.styles import RulesMap
+
+T = TypeVar("T")
 
 # -- CSS parsed once per process -----------------------------------------------------------
 
@@ -48,15 +56,19 @@ _PARSE_RULES = Stylesheet._parse_rules
 """Textual's own parser (each stylesheet caches its results for itself only)."""
 
 
-def _variables_key(sheet: Stylesheet) -> tuple[tuple[str, str], ...]:
+_VARIABLE_SETS: dict[tuple[tuple[str, str], ...], int] = {}
+"""A small number per distinct set of CSS variables (one per theme in use), so that the
+parse cache's key does not hash some 150 variables at each of a start's 60 lookups."""
+
+
+def _variables_key(sheet: Stylesheet) -> int:
     """The stylesheet's CSS variables as a key, computed once per variables dict (Textual
-    replaces the dict to change them, never edits it; a start parses about 60 sources)."""
+    replaces the dict to change them, never edits it)."""
     variables = sheet._variables
-    memo: tuple[dict[str, str], tuple[tuple[str, str], ...]] | None = sheet.__dict__.get(
-        "_portal_variables_key"
-    )
+    memo: tuple[dict[str, str], int] | None = sheet.__dict__.get("_portal_variables_key")
     if memo is None or memo[0] is not variables:
-        memo = (variables, tuple(sorted(variables.items())))
+        values = tuple(sorted(variables.items()))
+        memo = (variables, _VARIABLE_SETS.setdefault(values, len(_VARIABLE_SETS)))
         sheet.__dict__["_portal_variables_key"] = memo
     return memo[1]
 
@@ -154,11 +166,12 @@ def _candidates(sheet: Stylesheet, token: int, node: DOMNode) -> tuple[str, ...]
 _PREFIXES: dict[tuple[int, tuple[str, ...]], tuple[DOMNode, tuple[Any, ...]]] = {}
 """The shapes computed during the current update, by node and pseudo-classes: a node's
 shape is its parent's followed by its own part. Holds its nodes, so no id is reused while
-it lives; emptied when the next update (or top-level ``apply``) begins."""
+it lives; emptied when the update (``update_nodes``, or a top-level ``apply``) ends, so
+it keeps no closed session's nodes alive."""
 
-_UPDATE: list[Any] = [None, 0]
-"""The update ``_PREFIXES`` belongs to (Textual's per-update cache, or None for a single
-``apply``), and how deep ``apply`` is nested (component classes apply inside it)."""
+_DEPTH = [0]
+"""How deep ``update_nodes`` and ``apply`` are nested (component classes apply inside
+``apply``, which runs inside ``update_nodes``)."""
 
 
 def _shape(node: DOMNode, pseudo: tuple[str, ...]) -> tuple[Any, ...]:
@@ -192,14 +205,38 @@ def _shared_apply(
     animate: bool = False,
     cache: dict[tuple[Any, ...], RulesMap] | None = None,
 ) -> None:
-    if not _UPDATE[1] and (cache is None or cache is not _UPDATE[0]):
-        _PREFIXES.clear()
-        _UPDATE[0] = cache
-    _UPDATE[1] += 1
+    _DEPTH[0] += 1
     try:
         _apply_shared(self, node, animate, cache)
     finally:
-        _UPDATE[1] -= 1
+        _update_ended()
+
+
+def _update_ended() -> None:
+    """The end of an ``apply`` or ``update_nodes``: the last one ends ``_PREFIXES``' scope."""
+    _DEPTH[0] -= 1
+    if not _DEPTH[0]:
+        _PREFIXES.clear()
+
+
+def _one_update(method: Callable[..., T]) -> Callable[..., T]:
+    """``method`` (Textual's), as one scope of ``_PREFIXES``."""
+
+    @functools.wraps(method)
+    def in_one_update(*args: Any, **kwargs: Any) -> T:
+        _DEPTH[0] += 1
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _update_ended()
+
+    return in_one_update
+
+
+_SHARED_UPDATE_NODES = _one_update(Stylesheet.update_nodes)
+"""Textual's restyle of many nodes, one update."""
+_SHARED_REGISTER = _one_update(App._register)
+"""Textual's mount of a widget tree (it styles each widget, with one cache), one update."""
 
 
 def _apply_shared(
@@ -238,6 +275,8 @@ def share_applied_css() -> None:
     Installed once, for the whole process; idempotent.
     """
     Stylesheet.apply = _shared_apply  # type: ignore[method-assign]
+    Stylesheet.update_nodes = _SHARED_UPDATE_NODES  # type: ignore[method-assign]
+    App._register = _SHARED_REGISTER  # type: ignore[method-assign]
 
 
 __all__ = ["share_applied_css", "share_parsed_css"]

@@ -43,6 +43,8 @@ async def test_every_screen_is_styled_as_textual_styles_it(app_for, monkeypatch)
                 checked.append(type(screen).__name__)
             assert len(checked) > 10, checked
     assert textual_css._STATS["shared"] > shared_before
+    # The shapes kept during an update hold its nodes: none is kept once it ends.
+    assert textual_css._PREFIXES == {} and textual_css._DEPTH == [0]
 
 
 async def test_a_focus_change_restyles_from_the_shared_matches(app_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]

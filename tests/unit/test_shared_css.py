@@ -58,6 +58,16 @@ def test_textual_still_matches_through_this_method() -> None:
     for flag in ("_has_hover_style", "_has_focus_within", "_has_order_style", "_has_odd_or_even"):
         assert f"node.{flag} =" in source, flag
     assert {"first-child", "odd", "focus-within"} <= textual_css._SIBLING_PSEUDO_CLASSES
+    # The scopes of the node shapes kept during one update: a restyle of many nodes, and
+    # a mount (which styles a whole widget tree with one cache).
+    assert "apply(node, animate=animate, cache=cache)" in inspect.getsource(
+        Stylesheet.update_nodes.__wrapped__  # type: ignore[attr-defined]
+        if hasattr(Stylesheet.update_nodes, "__wrapped__")
+        else Stylesheet.update_nodes
+    )
+    assert "apply_stylesheet(widget, cache=cache)" in inspect.getsource(
+        textual_css._SHARED_REGISTER.__wrapped__  # type: ignore[attr-defined]
+    )
 
 
 def test_a_strip_is_rendered_for_the_colours_of_each_console() -> None:

@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Static
 
 from portal.data import basket as basket_data
 from portal.data import members as members_data
-from portal.screens.base import PortalScreen
+from portal.screens.base import PortalScreen, TitleBar
 from portal.services import basket, catalog
 from tests.pilot.test_shop import SIZE, open_offer, open_section, settle, table_rows, text
 from tests.typography import fr
@@ -187,5 +187,5 @@ async def test_basket_is_translated_for_an_english_member(app_for) -> None:  # t
     app = app_for("bob")
     async with app.run_test(size=SIZE) as pilot:
         await open_section(app, pilot, "basket")
-        assert str(app.screen.query_one("#title-bar-title", Static).render()) == "Basket"
+        assert app.screen.query_one(TitleBar).title_text == "Basket"
         assert text(app, "#basket-totals") == "Your basket is empty. Press s to browse the shop."

@@ -14,6 +14,7 @@ from portal.data import audit as audit_data
 from portal.data import contact as contact_data
 from portal.data import members as members_data
 from portal.data import outbox
+from portal.screens.base import TitleBar
 from portal.screens.contact import ContactScreen
 from portal.services import contact, emails
 from portal.services.clock import FrozenClock
@@ -179,9 +180,7 @@ async def test_language_switch_applies_at_once(app_for, db) -> None:  # type: ig
         await pilot.click("#lang-en")
         await settle(app, pilot)
         assert app.member.language == "en"
-        assert "Contact details & preferences" in str(
-            app.screen.query_one("#title-bar-title", Static).render()
-        )
+        assert "Contact details & preferences" in app.screen.query_one(TitleBar).title_text
         assert "organization email" in text(app, "#recipient")
         assert app.screen.query_one("#city", Input).value == "Saint-Denis"
         await request_code(app, pilot, "alice@perso.example")

@@ -12,6 +12,7 @@ from portal.config import Settings
 from portal.data import credentials as credentials_data
 from portal.data import members as members_data
 from portal.data import subsidies as subsidies_data
+from portal.screens.base import TitleBar
 from portal.services import credentials, files
 from portal.services.credentials_demo import demo_pdf
 from tests.typography import fr
@@ -165,7 +166,7 @@ async def test_manager_validates_a_tax_notice(app_for, db: Database, settings: S
         await open_section(pilot, "manage_credentials")
         assert type(app.screen).__name__ == "ManageCredentialsScreen"
         assert "2 justificatifs en attente" in text(app, "pending-count")
-        assert text(app, "title-bar-title") == "Justificatifs à examiner (2)"
+        assert app.screen.query_one(TitleBar).title_text == "Justificatifs à examiner (2)"
         listed = rows(app, "pending")
         assert [r[3] for r in listed] == ["livret-famille.png", "avis.pdf"]  # oldest first
         app.screen.query_one("#pending", DataTable).move_cursor(row=1)

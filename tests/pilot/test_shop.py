@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Input, OptionList, Select, Static
 
 from portal.data import basket as basket_data
 from portal.data import members as members_data
+from portal.screens.base import TitleBar
 from portal.services import catalog
 from portal.services.catalog_demo import DEMO_ONLY_TITLE, HORIZON_ONLY_TITLE
 from tests.typography import fr
@@ -157,7 +158,7 @@ async def test_bob_of_another_organization_never_sees_the_restricted_offer(app_f
     app = app_for("bob")
     async with app.run_test(size=SIZE) as pilot:
         await open_section(app, pilot, "shop")
-        assert str(app.screen.query_one("#title-bar-title", Static).render()) == "Shop"
+        assert app.screen.query_one(TitleBar).title_text == "Shop"
         all_titles = titles(app)
         assert "E-carte Carrefour" in all_titles
         assert DEMO_ONLY_TITLE not in all_titles

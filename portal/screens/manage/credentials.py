@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, Label, Select, Static
 
 from portal.i18n import N_, _, ngettext
-from portal.screens.base import PortalScreen
+from portal.screens.base import PortalScreen, TitleBar
 from portal.screens.credentials import size_text, type_text
 from portal.services import credentials, family, files
 from portal.services.credentials import Credential, ProvenValues
@@ -208,7 +208,7 @@ class ManageCredentialsScreen(PortalScreen):
             ]
             table.add_row(*cells, key=str(doc.id))
         count = len(self._pending)
-        self.query_one("#title-bar-title", Static).update(self.screen_title())
+        self.query_one(TitleBar).set_title(self.screen_title())
         self.query_one("#pending-count", Static).update(
             _("No document is waiting.")
             if not count

@@ -166,12 +166,12 @@ def _candidates(sheet: Stylesheet, token: int, node: DOMNode) -> tuple[str, ...]
 _PREFIXES: dict[tuple[int, tuple[str, ...]], tuple[DOMNode, tuple[Any, ...]]] = {}
 """The shapes computed during the current update, by node and pseudo-classes: a node's
 shape is its parent's followed by its own part. Holds its nodes, so no id is reused while
-it lives; emptied when the update (``update_nodes``, or a top-level ``apply``) ends, so
-it keeps no closed session's nodes alive."""
+it lives; emptied when the update (a mount, ``update_nodes``, or a top-level ``apply``)
+ends, so it keeps no closed session's nodes alive."""
 
 _DEPTH = [0]
-"""How deep ``update_nodes`` and ``apply`` are nested (component classes apply inside
-``apply``, which runs inside ``update_nodes``)."""
+"""How deep mounts (``App._register``), ``update_nodes`` and ``apply`` are nested
+(component classes apply inside ``apply``, which runs inside the other two)."""
 
 
 def _shape(node: DOMNode, pseudo: tuple[str, ...]) -> tuple[Any, ...]:
@@ -213,7 +213,8 @@ def _shared_apply(
 
 
 def _update_ended() -> None:
-    """The end of an ``apply`` or ``update_nodes``: the last one ends ``_PREFIXES``' scope."""
+    """The end of a mount, an ``update_nodes`` or an ``apply``: the outermost one ends
+    ``_PREFIXES``' scope."""
     _DEPTH[0] -= 1
     if not _DEPTH[0]:
         _PREFIXES.clear()

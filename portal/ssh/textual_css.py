@@ -198,30 +198,8 @@ def _shape(node: DOMNode, pseudo: tuple[str, ...]) -> tuple[Any, ...]:
     return shape
 
 
-def _shared_apply(
-    self: Stylesheet,
-    node: DOMNode,
-    *,
-    animate: bool = False,
-    cache: dict[tuple[Any, ...], RulesMap] | None = None,
-) -> None:
-    _DEPTH[0] += 1
-    try:
-        _apply_shared(self, node, animate, cache)
-    finally:
-        _update_ended()
-
-
-def _update_ended() -> None:
-    """The end of a mount, an ``update_nodes`` or an ``apply``: the outermost one ends
-    ``_PREFIXES``' scope."""
-    _DEPTH[0] -= 1
-    if not _DEPTH[0]:
-        _PREFIXES.clear()
-
-
 def _one_update(method: Callable[..., T]) -> Callable[..., T]:
-    """``method`` (Textual's), as one scope of ``_PREFIXES``."""
+    """``method`` (Textual's) as one scope of ``_PREFIXES``: the outermost call ends it."""
 
     @functools.wraps(method)
     def in_one_update(*args: Any, **kwargs: Any) -> T:
@@ -229,7 +207,9 @@ def _one_update(method: Callable[..., T]) -> Callable[..., T]:
         try:
             return method(*args, **kwargs)
         finally:
-            _update_ended()
+            _DEPTH[0] -= 1
+            if not _DEPTH[0]:
+                _PREFIXES.clear()
 
     return in_one_update
 
@@ -240,12 +220,14 @@ _SHARED_REGISTER = _one_update(App._register)
 """Textual's mount of a widget tree (it styles each widget, with one cache), one update."""
 
 
-def _apply_shared(
+def _apply_by_shape(
     self: Stylesheet,
     node: DOMNode,
-    animate: bool,
-    cache: dict[tuple[Any, ...], RulesMap] | None,
+    *,
+    animate: bool = False,
+    cache: dict[tuple[Any, ...], RulesMap] | None = None,
 ) -> None:
+    """``Stylesheet.apply``, from another app's match of a node of the same shape."""
     token = _rules_token(self)
     pseudo = _candidates(self, token, node)
     if pseudo is None:
@@ -268,6 +250,10 @@ def _apply_shared(
     if matched is not _NO_RULES:
         self.replace_rules(node, matched, animate=animate)
     self._process_component_classes(node)
+
+
+_shared_apply = _one_update(_apply_by_shape)
+"""What ``Stylesheet.apply`` becomes: one scope of ``_PREFIXES`` (unless inside one)."""
 
 
 def share_applied_css() -> None:

@@ -37,6 +37,11 @@ from portal.services.account import SecuritySummary
 from portal.widgets.toggles import RadioButton
 
 
+def _profile_line(label: str, value: str) -> str:
+    """One line of the profile, "Nom : Alice Martin": the value is escaped, shown as text."""
+    return _("{label}: {value}", label=label, value=escape(value))
+
+
 class AccountScreen(PortalScreen):
     """Name, login (never changes), the organization's email, security, language."""
 
@@ -66,19 +71,11 @@ class AccountScreen(PortalScreen):
             yield Static(
                 "\n".join(
                     [
-                        _("{label}: {value}", label=_("Name"), value=escape(member.full_name)),
-                        _("{label}: {value}", label=_("Login"), value=escape(member.login))
+                        _profile_line(_("Name"), member.full_name),
+                        _profile_line(_("Login"), member.login)
                         + f"  [dim]({_('never changes')})[/dim]",
-                        _(
-                            "{label}: {value}",
-                            label=_("Organization"),
-                            value=escape(member.organization_name),
-                        ),
-                        _(
-                            "{label}: {value}",
-                            label=_("Organization email"),
-                            value=escape(member.org_email),
-                        ),
+                        _profile_line(_("Organization"), member.organization_name),
+                        _profile_line(_("Organization email"), member.org_email),
                     ]
                 ),
                 id="profile",

@@ -9,19 +9,33 @@ pin the mechanisms; they also fail if a Textual upgrade changes the internal pro
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
+from textual.app import App
+from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from portal.widgets import pacing
 from portal.widgets.pacing import PromptFrames
 
 
-async def test_a_key_after_a_quiet_period_is_drawn_at_once(app_for) -> None:  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def _alice_home(
+    app_for: Callable[[str], App[Any]],
+) -> AsyncIterator[tuple[Pilot[Any], PromptFrames[Any]]]:
+    """Alice's app at 80×24 on its home screen, which draws with prompt frames."""
     app = app_for("alice")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, PromptFrames)
+        yield pilot, screen
+
+
+async def test_a_key_after_a_quiet_period_is_drawn_at_once(app_for) -> None:  # type: ignore[no-untyped-def]
+    async with _alice_home(app_for) as (pilot, screen):
         menu = screen.query_one("#menu", OptionList)
         before = screen.prompt_frames
         screen._last_frame = 0.0  # nothing drawn for a long time
@@ -33,11 +47,7 @@ async def test_a_key_after_a_quiet_period_is_drawn_at_once(app_for) -> None:  # 
 
 async def test_keys_within_one_frame_period_wait_for_the_timer(app_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(pacing, "FRAME_PERIOD", 3600.0)  # every frame is "recent"
-    app = app_for("alice")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, PromptFrames)
+    async with _alice_home(app_for) as (pilot, screen):
         before = screen.prompt_frames
         screen._last_frame = time.monotonic()
         await pilot.press("down", "down")
@@ -47,11 +57,7 @@ async def test_keys_within_one_frame_period_wait_for_the_timer(app_for, monkeypa
 
 
 async def test_layout_changes_keep_the_timer(app_for) -> None:  # type: ignore[no-untyped-def]
-    app = app_for("alice")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, PromptFrames)
+    async with _alice_home(app_for) as (pilot, screen):
         before = screen.prompt_frames
         screen._last_frame = 0.0
         await pilot.resize_terminal(100, 30)
@@ -107,11 +113,7 @@ async def test_moving_in_the_benefits_table_needs_no_layout(app_for, monkeypatch
 async def test_the_help_panel_follows_the_highlight_in_the_same_frame(app_for) -> None:  # type: ignore[no-untyped-def]
     """The help text changes with the highlight, in one frame: the bench's keystroke
     latency is the time to the complete screen, not to the first half of it."""
-    app = app_for("alice")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, PromptFrames)
+    async with _alice_home(app_for) as (pilot, screen):
         help_panel = screen.query_one("#menu-help")
         assert "mot de passe" in str(help_panel.render())  # Mon compte, from the start
         frames = 0
@@ -130,11 +132,7 @@ async def test_the_help_panel_follows_the_highlight_in_the_same_frame(app_for) -
 
 
 async def test_layout_frames_of_two_sessions_are_not_drawn_back_to_back(app_for) -> None:  # type: ignore[no-untyped-def]
-    app = app_for("alice")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, PromptFrames)
+    async with _alice_home(app_for) as (pilot, screen):
         # A later layout (a keystroke's) never waits for another session's frame.
         screen._layout_required = True
         pacing._layout_frames.ended = time.monotonic()  # another session's just ended

@@ -22,6 +22,7 @@ from textual.message import Message
 
 from portal.i18n import _
 from portal.ssh.input_queue import InputLimits, InputQueue
+from portal.ssh.textual_calls import dispatch_by_plan, parameters_from_code
 from portal.ssh.textual_compat import (
     SessionParser,
     render_per_colour_system,
@@ -36,6 +37,8 @@ __all__ = ["MOUSE_OFF", "MOUSE_ON", "SSHDriver", "SessionParser", "Terminal"]
 render_per_colour_system()
 strips_without_self_cycles()
 strips_with_lazy_caches()
+dispatch_by_plan()  # each message's handlers found once per pair of classes
+parameters_from_code()  # ...and each callback's parameters counted from its code
 
 #: Mouse reporting: clicks (?1000), drags while a button is held (?1002), SGR encoding.
 MOUSE_ON = "\x1b[?1000h\x1b[?1002h\x1b[?1006h"

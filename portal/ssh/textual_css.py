@@ -34,11 +34,14 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual import active_app
 from textual.app import App
 from textual.cache import LRUCache
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
+from textual.css.tokenize import Token, tokenize_values
 from textual.dom import DOMNode
+from textual.style import Style
 
 if TYPE_CHECKING:
     from textual.css.styles import RulesMap
@@ -96,13 +99,49 @@ def _shared_parse_rules(
     return rules
 
 
+_VARIABLE_TOKENS: dict[int, dict[str, list[Token]]] = {}
+"""The CSS variables tokenized, per set of variables (Textual does it once per stylesheet,
+about 1 ms, for the first style string a start parses: "bold" in the title bar)."""
+
+_PARSED_STYLES: LRUCache[tuple[int, str], Style] = LRUCache(4096)
+"""(variables, style text) -> the parsed style (``Style`` is frozen), for every app."""
+
+_PARSE_STYLE = Stylesheet.parse_style
+"""Textual's own (cached per stylesheet)."""
+
+
+def _shared_variable_tokens(self: Stylesheet) -> dict[str, list[Token]]:
+    key = _variables_key(self)
+    tokens = _VARIABLE_TOKENS.get(key)
+    if tokens is None:
+        tokens = _VARIABLE_TOKENS[key] = tokenize_values(self._variables)
+    return tokens
+
+
+def _shared_parse_style(self: Stylesheet, style_text: str | Style) -> Style:
+    if isinstance(style_text, Style):
+        return style_text
+    app = active_app.get(None)
+    if app is None or app.stylesheet is not self:
+        # Textual parses with the active app's variables: only theirs are known here.
+        return _PARSE_STYLE(self, style_text)
+    key = (_variables_key(self), style_text)
+    style = _PARSED_STYLES.get(key)
+    if style is None:
+        style = _PARSED_STYLES[key] = _PARSE_STYLE(self, style_text)
+    return style
+
+
 def share_parsed_css() -> None:
-    """Parse each CSS source once per process (and theme), not once per app.
+    """Parse each CSS source once per process (and theme), not once per app; the same
+    for the CSS variables' tokens and for style strings ("bold", "$accent").
 
     Installed once, for the whole process (every stylesheet, also the fresh ones Textual
     makes to re-parse); idempotent.
     """
     Stylesheet._parse_rules = _shared_parse_rules  # type: ignore[method-assign]
+    Stylesheet._variable_tokens = property(_shared_variable_tokens)  # type: ignore[method-assign,assignment]
+    Stylesheet.parse_style = _shared_parse_style  # type: ignore[method-assign]
 
 
 # -- rules matched once per node shape ---------------------------------------------------

@@ -4,9 +4,12 @@ per process (and theme), and escape sequences rendered per colour system."""
 from __future__ import annotations
 
 import inspect
+from types import SimpleNamespace
 
 from rich.console import Console
 from rich.style import Style
+from textual import active_app
+from textual import markup as textual_markup
 from textual.css.stylesheet import Stylesheet
 from textual.strip import Strip
 
@@ -45,6 +48,37 @@ def test_new_variables_are_parsed_with_the_new_values() -> None:
     red = sheet._parse_rules(CSS, ("test.tcss", ""))
     assert str(red[0].styles.color) != str(blue[0].styles.color)
     assert "_variables" in inspect.getsource(Stylesheet.set_variables)
+
+
+def test_variables_and_style_strings_are_tokenized_and_parsed_once_per_theme() -> None:
+    """Two apps with the same theme share the variables' tokens and the parsed style
+    strings; another theme, or new variables, gets its own (with its own colours)."""
+    textual_css.share_parsed_css()
+    blue = {"primary": "#0178d4"}
+    first, second = Stylesheet(variables=dict(blue)), Stylesheet(variables=dict(blue))
+    other = Stylesheet(variables={"primary": "#ff0000"})
+    assert first._variable_tokens is second._variable_tokens
+    assert other._variable_tokens is not first._variable_tokens
+    parsed = {}
+    for name, sheet in (("first", first), ("second", second), ("other", other)):
+        token = active_app.set(SimpleNamespace(stylesheet=sheet))  # type: ignore[arg-type]
+        try:
+            parsed[name] = sheet.parse_style("bold $primary")
+            assert sheet.parse_style("bold $primary") is parsed[name]
+        finally:
+            active_app.reset(token)
+    assert parsed["first"] is parsed["second"]
+    assert parsed["first"].bold and parsed["first"].foreground.hex == "#0178D4"
+    assert parsed["other"].foreground.hex == "#FF0000"
+    second.set_variables({"primary": "#00ff00"})
+    token = active_app.set(SimpleNamespace(stylesheet=second))  # type: ignore[arg-type]
+    try:
+        assert second.parse_style("bold $primary").foreground.hex == "#00FF00"
+    finally:
+        active_app.reset(token)
+    # Parsed for a stylesheet that is not the active app's: Textual's own, unshared.
+    assert first.parse_style("bold").bold
+    assert "_variable_tokens" in inspect.getsource(textual_markup.parse_style)
 
 
 def test_textual_still_matches_through_this_method() -> None:

@@ -30,6 +30,7 @@ from portal.ssh.textual_compat import (
     strips_without_self_cycles,
 )
 from portal.ssh.textual_css import share_applied_css, share_parsed_css
+from portal.ssh.textual_render import paint_only_what_shows
 
 __all__ = ["MOUSE_OFF", "MOUSE_ON", "SSHDriver", "SessionParser", "Terminal"]
 
@@ -39,6 +40,7 @@ strips_without_self_cycles()
 strips_with_lazy_caches()
 dispatch_by_plan()  # each message's handlers found once per pair of classes
 parameters_from_code()  # ...and each callback's parameters counted from its code
+paint_only_what_shows()  # frames render no line that widgets in front of it hide
 
 #: Mouse reporting: clicks (?1000), drags while a button is held (?1002), SGR encoding.
 MOUSE_ON = "\x1b[?1000h\x1b[?1002h\x1b[?1006h"

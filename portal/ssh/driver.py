@@ -22,7 +22,7 @@ from textual.message import Message
 
 from portal.i18n import _
 from portal.ssh.input_queue import InputLimits, InputQueue
-from portal.ssh.textual_calls import dispatch_by_plan, parameters_from_code
+from portal.ssh.textual_calls import dispatch_by_plan, lazy_pump_parts, parameters_from_code
 from portal.ssh.textual_compat import (
     SessionParser,
     render_per_colour_system,
@@ -41,6 +41,7 @@ strips_with_lazy_caches()
 dispatch_by_plan()  # each message's handlers found once per pair of classes
 parameters_from_code()  # ...and each callback's parameters counted from its code
 paint_only_what_shows()  # frames render no line that widgets in front of it hide
+lazy_pump_parts()  # a pump's timers and message signal are made when first used
 
 #: Mouse reporting: clicks (?1000), drags while a button is held (?1002), SGR encoding.
 MOUSE_ON = "\x1b[?1000h\x1b[?1002h\x1b[?1006h"

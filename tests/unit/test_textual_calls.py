@@ -194,3 +194,62 @@ async def test_clicks_reach_the_same_handlers_with_prevent_default() -> None:
         await pilot.press("x")
         await pilot.pause()
         assert ("Child.changed", "x") in app.calls
+
+
+# -- a pump's timers and message signal ---------------------------------------------------
+
+
+def test_textual_still_makes_them_by_these_names() -> None:
+    import textual.message_pump as textual_message_pump
+
+    textual_calls.lazy_pump_parts()
+    textual_calls.lazy_pump_parts()  # idempotent
+    source = inspect.getsource(MessagePump.__init__)
+    assert "self._timers: WeakSet[Timer] = WeakSet()" in source
+    assert 'self.message_signal: Signal[Message] = Signal(self, "messages")' in source
+    assert textual_message_pump.WeakSet is textual_calls.LazyTimers  # type: ignore[attr-defined]
+    widget = Widget()
+    assert isinstance(widget._timers, textual_calls.LazyTimers)
+    assert isinstance(widget.message_signal, textual_calls.LazySignal)
+    assert not widget._timers and not widget.message_signal._subscriptions
+
+
+class Ticking(Widget):
+    def on_mount(self) -> None:
+        self.timer = self.set_interval(3600, self.refresh)
+
+
+class Watched(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Button("A", id="a")
+        yield Ticking()
+
+
+async def test_signals_and_timers_work_as_textuals() -> None:
+    textual_calls.lazy_pump_parts()
+    app = Watched()
+    async with app.run_test() as pilot:
+        button = app.query_one(Button)
+        seen: list[str] = []
+        # Another node subscribes to the button's messages, then unsubscribes.
+        button.message_signal.subscribe(
+            app.screen, lambda message: seen.append(type(message).__name__)
+        )
+        assert button.message_signal._subscriptions
+        button.post_message(events.Focus())
+        await pilot.pause()
+        assert "Focus" in seen
+        button.message_signal.unsubscribe(app.screen)
+        seen.clear()
+        button.post_message(events.Blur())
+        await pilot.pause()
+        assert seen == []
+        textual_calls.LazySignal(button, "other").unsubscribe(app.screen)  # nobody: no error
+        # A widget's timer is kept in its timers, and stopped when it is removed.
+        ticking = app.query_one(Ticking)
+        task = ticking.timer._task
+        assert ticking.timer in ticking._timers and len(ticking._timers) == 1
+        assert task is not None and not task.done()
+        await ticking.remove()
+        assert not ticking._timers
+        assert ticking.timer._task is None and task.done()

@@ -11,13 +11,14 @@ table, not the home screen) gets its own French.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import ComposeResult
+from rich.style import Style as RichStyle
+from rich.text import Text
+from textual import events
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey  # not exported by textual.widgets
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -114,51 +115,90 @@ class ShownKey:
     tooltip: str
 
 
-class PortalFooter(Footer):
-    """Textual's footer, with each binding's description translated when drawn.
+class PortalFooter(Widget, can_focus=False):
+    """The screen's keys on one line, each description translated when drawn.
 
     Binding descriptions are class-level English strings; translating them here keeps
-    one place responsible, and a language change re-composes the footer.
+    one place responsible, and a language change re-composes the screen.
 
-    Its keys are mounted once, when the screen's bindings are first known, and updated
-    in place after that. Textual's footer re-composes itself (removes every key, mounts
-    new ones, styles each twice) after the next refresh on every change of bindings,
-    and a screen's start changes them three times (focus arriving, the screen resumed):
-    measured as a quarter of the CPU an app needs to draw its home screen, paid on the
-    event loop every session shares. Textual's own way stays for what Portal does not
-    use (binding groups, the command palette key).
+    It shows the keys Textual's ``Footer`` shows (the first binding of each action, in
+    the screen's order) and draws them as its ``FooterKey`` widgets do, but as one
+    widget: a screen's start mounted, styled and laid out one widget per key (measured:
+    4.2 ms of a 28 ms start for the home screen's four keys, paid on the event loop
+    every session shares), and Textual's footer re-composed all of them on each change
+    of bindings. Here a change of keys repaints one line. A click on a key presses it
+    (a key greyed out rings the bell), the key under the mouse is highlighted and its
+    tooltip shown. Binding groups and the command palette's key, which Portal does not
+    use, are shown as plain keys.
 
-    What it takes from Textual: ``FooterKey`` (``textual.widgets._footer``, not exported)
-    built as ``Footer.compose`` builds it, its public attributes (``key``,
-    ``key_display``, ``description``, ``action``) and ``compact`` reactive.
-    ``tests/pilot/test_footer.py`` fails if a Textual upgrade changes them.
+    ``tests/pilot/test_footer.py`` compares what it shows with Textual's own footer.
     """
 
-    def __init__(self, *children: Widget, **kwargs: Any) -> None:
-        super().__init__(*children, **kwargs)
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "portal-footer--key",
+        "portal-footer--description",
+        "portal-footer--hover",
+    }
+    DEFAULT_CSS = """
+    PortalFooter {
+        dock: bottom;
+        height: 1;
+        width: 1fr;
+        text-wrap: nowrap;
+        text-overflow: clip;
+        color: $footer-foreground;
+        background: $footer-background;
+        .portal-footer--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        .portal-footer--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        .portal-footer--hover {
+            background: $block-hover-background;
+        }
+    }
+    """
+
+    compact = reactive(False, toggle_class="-compact")
+    """Less space: no padding around a key, one space between two keys."""
+
+    def __init__(self, *, id: str | None = None, compact: bool = False) -> None:
+        super().__init__(id=id)
+        self.set_reactive(PortalFooter.compact, compact)
+        self.set_class(compact, "-compact", update=False)
         self._ready = False
         """The screen told its bindings once: keys can be shown."""
-        self._shown: list[ShownKey] | None = []
-        """The keys mounted now, in order (None: Textual's own compose drew them)."""
-        self._keys: list[FooterKey] = []
-        """Their widgets, in the same order (a key being removed is no longer here)."""
+        self._shown: list[ShownKey] = []
+        """The keys drawn, in order."""
+        self._spans: list[tuple[int, int]] = []
+        """Each key's first column and the column after its last, as last drawn."""
+        self._hover: int | None = None
+        """The key under the mouse (its index), if any."""
+
+    @property
+    def shown(self) -> list[ShownKey]:
+        """The keys shown, in order (none until the screen's bindings are known)."""
+        return list(self._shown)
+
+    def spans(self) -> list[tuple[ShownKey, int, int]]:
+        """Each key with its first column and the column after its last."""
+        return [
+            (key, start, end) for key, (start, end) in zip(self._shown, self._spans, strict=True)
+        ]
 
     # -- what to show ------------------------------------------------------------------
 
-    def wanted_keys(self) -> list[ShownKey] | None:
-        """The keys the screen's bindings call for, in the order ``Footer`` shows them.
-
-        None when Textual's own layout is needed (a binding group, the palette key).
-        """
-        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
-            return None
+    def wanted_keys(self) -> list[ShownKey]:
+        """The keys the screen's bindings call for, in the order ``Footer`` shows them."""
         first_of_action: dict[str, tuple[Binding, bool, str]] = {}
         for _namespace, binding, enabled, tooltip in self.screen.active_bindings.values():
-            if not binding.show:
-                continue
-            if binding.group is not None:
-                return None
-            first_of_action.setdefault(binding.action, (binding, enabled, tooltip))
+            if binding.show:
+                first_of_action.setdefault(binding.action, (binding, enabled, tooltip))
         return [
             ShownKey(
                 key=binding.key,
@@ -171,86 +211,82 @@ class PortalFooter(Footer):
             for binding, enabled, tooltip in first_of_action.values()
         ]
 
-    def _make_key(self, shown: ShownKey) -> FooterKey:
-        compact = self.compact
-        key = FooterKey(
-            shown.key,
-            shown.key_display,
-            shown.description,
-            shown.action,
-            disabled=not shown.enabled,
-            tooltip=shown.tooltip,
-            classes="-compact" if compact else "",
-        )
-        # The footer's own value from the start, as ``data_bind`` would set it, without
-        # the watcher's two restyles (FooterKey starts compact, Footer does not).
-        key.set_reactive(FooterKey.compact, compact)
-        return key
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
 
-    # -- composing and updating --------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        if not self._ready:
-            return  # as Textual's: nothing until the screen's bindings are known
-        wanted = self.wanted_keys()
-        self._shown = wanted
-        self._keys = []
-        if wanted is None:
-            for widget in super().compose():
-                if isinstance(widget, FooterKey) and widget.description:
-                    widget.description = describe(widget.description)
-                yield widget
-            return
-        self.styles.grid_size_columns = len(wanted)
-        self._keys = [self._make_key(shown) for shown in wanted]
-        yield from self._keys
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
-        """Show the screen's current keys: update the keys shown, mount or remove some."""
-        if not self._ready:
-            self._ready = True
+        """Show the screen's current keys (repaints the line when they changed)."""
+        self._ready = True
         if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
             return
         wanted = self.wanted_keys()
-        if wanted is None or self._shown is None:
-            super().bindings_changed(screen)  # Textual's own: re-compose after a refresh
-            return
         if wanted != self._shown:
-            self._update_keys(wanted)
+            self._shown = wanted
+            self._hover = None
+            self.tooltip = None
+            self.refresh()
 
-    def _update_keys(self, wanted: list[ShownKey]) -> None:
-        shown = self._shown or []
-        keys = self._keys
-        new_keys: list[FooterKey] = []
-        for index, entry in enumerate(wanted):
-            if index >= len(keys):
-                new_keys.append(self._make_key(entry))
-                continue
-            if entry == shown[index]:
-                continue
-            key = keys[index]
-            if entry.enabled != shown[index].enabled:
-                # Enabled or not is set when a key is built: build that one again.
-                keys[index] = self._make_key(entry)
-                self.mount(keys[index], after=key)
-                key.remove()
-                continue
-            key.key = entry.key
-            key.key_display = entry.key_display
-            key.description = entry.description
-            key.action = entry.action
-            key.tooltip = entry.tooltip or None
-            key.refresh(layout=True)
-        if new_keys:
-            self.mount_all(new_keys, after=keys[-1] if keys else None)
-        if len(keys) > len(wanted):
-            self.remove_children(keys[len(wanted) :])
-        self._keys = keys[: len(wanted)] + new_keys
-        if self.styles.grid_size_columns != len(wanted):
-            self.styles.grid_size_columns = len(wanted)
-        self._shown = wanted
+    # -- drawing -----------------------------------------------------------------------
 
-    def watch_compact(self, compact: bool) -> None:
-        """Keys follow the footer's compact style (``Footer`` data-binds them)."""
-        for key in self.query(FooterKey):
-            key.compact = compact
+    def render(self) -> Text:
+        compact = self.compact
+        key_style = self.get_component_rich_style("portal-footer--key")
+        description_style = self.get_component_rich_style("portal-footer--description")
+        hover_style = self.get_component_rich_style("portal-footer--hover")
+        line = Text(no_wrap=True, overflow="crop", end="")
+        spans: list[tuple[int, int]] = []
+        for index, shown in enumerate(self._shown):
+            if compact and index:
+                line.append(" ")  # Footer's margin between two compact keys
+            start = line.cell_len
+            if shown.description:
+                key_text = shown.key_display if compact else f" {shown.key_display} "
+                text = f" {shown.description}" if compact else f"{shown.description} "
+                line.append(key_text, key_style)
+                line.append(text, description_style)
+            else:
+                line.append(shown.key_display, key_style)
+            end = line.cell_len
+            if index == self._hover:
+                # Under the mouse: the whole key on the hover background (the parts'
+                # own backgrounds are transparent over it, as in a hovered FooterKey).
+                line.stylize(RichStyle(bgcolor=hover_style.bgcolor), start, end)
+            if not shown.enabled:
+                line.stylize_before(RichStyle(dim=True), start, end)  # FooterKey.-disabled
+            spans.append((start, end))
+        self._spans = spans
+        line.stylize_before(self.rich_style)
+        return line
+
+    def _key_at(self, x: int) -> int | None:
+        for index, (start, end) in enumerate(self._spans):
+            if start <= x < end:
+                return index
+        return None
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._set_hover(self._key_at(event.x))
+
+    def on_leave(self, event: events.Leave) -> None:
+        self._set_hover(None)
+
+    def _set_hover(self, index: int | None) -> None:
+        if index != self._hover:
+            self._hover = index
+            shown = self._shown[index] if index is not None else None
+            self.tooltip = (shown.tooltip or None) if shown is not None else None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        """A click on a key presses it, as on Textual's footer."""
+        index = self._key_at(event.x)
+        if index is None:
+            return
+        shown = self._shown[index]
+        if shown.enabled:
+            self.app.simulate_key(shown.key)
+        else:
+            self.app.bell()

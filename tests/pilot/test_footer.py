@@ -1,16 +1,18 @@
-"""The footer's keys: mounted once, updated in place, the same as Textual's footer.
+"""The footer's keys: drawn by one widget, the same as Textual's footer draws them.
 
-``PortalFooter`` mounts its keys once and updates them in place where Textual's footer
-re-composes itself on every change of bindings. The keys shown must be exactly those
-Textual's own ``Footer`` shows (translated), whatever the focus: these tests fail if a
-Textual upgrade changes what ``portal.widgets.footer`` relies on.
+``PortalFooter`` draws its keys itself where Textual's footer mounts a widget per key
+and re-composes itself on every change of bindings. The keys shown, and each key's
+text, must be exactly those of Textual's own ``Footer`` (translated), whatever the
+focus: these tests fail if a Textual upgrade changes what ``portal.widgets.footer``
+relies on.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import pytest
+from rich.console import Console
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -33,6 +35,21 @@ def _keys(footer: Footer) -> list[tuple[str, str, str, str, bool, bool, str]]:
             str(key.tooltip or ""),
         )
         for key in footer.query(FooterKey)
+    ]
+
+
+def _our_keys(footer: PortalFooter) -> list[tuple[str, str, str, str, bool, bool, str]]:
+    return [
+        (
+            key.key,
+            key.key_display,
+            key.description,
+            key.action,
+            not key.enabled,
+            footer.compact,
+            key.tooltip,
+        )
+        for key in footer.shown
     ]
 
 
@@ -98,18 +115,24 @@ async def _assert_same(app: _BothApp, pilot: Any) -> None:
     expected = [(k, d, describe(t) if t else t, *rest) for k, d, t, *rest in _keys(textual)]
     assert expected, "Textual's footer shows no key: the comparison would prove nothing"
     shown.append([key for key, *_ in expected])
-    assert _keys(ours) == expected
-    for key in ours.query(FooterKey):  # laid out again after an update in place
-        if not key.has_class("-command-palette"):
-            assert key.region.width == key.render().cell_len, (key.key, key.region)
+    assert _our_keys(ours) == expected
+    # Each key drawn as Textual's FooterKey draws it, with Textual's gap before it.
+    line = ours.render()
+    ours_end = theirs_end = 0
+    for key, (_shown, start, end) in zip(textual.query(FooterKey), ours.spans(), strict=True):
+        theirs = key.render()
+        assert isinstance(theirs, Text)
+        drawn = theirs.plain.replace(key.description, describe(key.description))
+        assert line.plain[start:end] == drawn, (key.key, line.plain)
+        x = key.region.x - textual.region.x
+        assert start - ours_end == x - theirs_end, (key.key, line.plain)
+        ours_end, theirs_end = end, x + key.region.width
 
 
-@pytest.mark.parametrize("palette", [False, True], ids=["portal", "with-palette"])
-async def test_the_footer_shows_what_textuals_footer_shows(palette: bool) -> None:
+async def test_the_footer_shows_what_textuals_footer_shows() -> None:
     use_language("en")
     shown.clear()
     app = _BothApp()
-    app.ENABLE_COMMAND_PALETTE = palette  # with it: Textual's own compose, translated
     async with app.run_test(size=(120, 24)) as pilot:
         await _assert_same(app, pilot)
         for widget_id in ("go", "list", "field"):  # each brings its own bindings
@@ -127,50 +150,90 @@ async def test_the_footer_shows_what_textuals_footer_shows(palette: bool) -> Non
         screen.greyed_enabled = True
         screen.refresh_bindings()
         await _assert_same(app, pilot)
-        for footer in app.screen.query(Footer):
-            footer.compact = True
+        app.screen.query_one("#textual", Footer).compact = True
+        app.screen.query_one("#ours", PortalFooter).compact = True
         await _assert_same(app, pilot)
         use_language("fr")  # in place, the descriptions follow the language
         screen.refresh_bindings()
         await _assert_same(app, pilot)
-        assert "Enregistrer" in str(_keys(app.screen.query_one("#ours", PortalFooter)))
+        assert "Enregistrer" in str(_our_keys(app.screen.query_one("#ours", PortalFooter)))
     assert len({len(keys) for keys in shown}) >= 3  # keys added, removed, replaced
 
 
-async def test_home_keys_are_mounted_once(app_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    recomposed: list[object] = []
-    real_recompose = PortalFooter.recompose
+HOME_KEYS = [
+    ("enter", "Ouvrir"),
+    ("1", "Accès direct"),
+    ("ctrl+q", "Se déconnecter"),
+    ("f1", "Aide"),
+]
 
-    async def counting(self: PortalFooter) -> None:
-        recomposed.append(self)
-        await real_recompose(self)
 
-    monkeypatch.setattr(PortalFooter, "recompose", counting)
+async def test_home_keys_are_drawn_on_one_line(app_for) -> None:  # type: ignore[no-untyped-def]
     app = app_for("alice")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         footer = app.screen.query_one(PortalFooter)
-        keys = list(footer.query(FooterKey))
-        assert [(k.key, k.description) for k in keys] == [
-            ("enter", "Ouvrir"),
-            ("1", "Accès direct"),
-            ("ctrl+q", "Se déconnecter"),
-            ("f1", "Aide"),
-        ]
+        assert not footer.children  # no widget per key
+        assert [(k.key, k.description) for k in footer.shown] == HOME_KEYS
+        assert footer.render().plain == " ⏎ Ouvrir  1-9 Accès direct  ^q Se déconnecter  F1 Aide "
         app.screen.refresh_bindings()  # the same bindings: nothing to do
         await pilot.pause()
-        assert list(footer.query(FooterKey)) == keys
-        assert recomposed == []
+        assert [(k.key, k.description) for k in footer.shown] == HOME_KEYS
         await pilot.press("4")  # the shop: its own keys, "Back" among them
         await app.workers.wait_for_complete()
         await pilot.pause()
-        shop_keys = [k.key for k in app.screen.query_one(PortalFooter).query(FooterKey)]
-        assert "escape" in shop_keys
+        assert "escape" in [k.key for k in app.screen.query_one(PortalFooter).shown]
         await pilot.press("escape")
         await pilot.pause()
-        assert [(k.key, k.description) for k in footer.query(FooterKey)] == [
-            ("enter", "Ouvrir"),
-            ("1", "Accès direct"),
-            ("ctrl+q", "Se déconnecter"),
-            ("f1", "Aide"),
-        ]
+        assert [(k.key, k.description) for k in footer.shown] == HOME_KEYS
+
+
+async def test_a_click_presses_the_key_and_the_mouse_highlights_it(app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for("alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(PortalFooter)
+        spans = {key.key: (start, end) for key, start, end in footer.spans()}
+        start, end = spans["f1"]
+        await pilot.hover(PortalFooter, offset=(start + 1, 0))
+        await pilot.pause()
+        assert footer._hover == 3
+        console = Console()
+        line = footer.render()
+        hovered = {line.get_style_at_offset(console, x).bgcolor for x in range(start, end)}
+        other = {line.get_style_at_offset(console, x).bgcolor for x in range(*spans["enter"])}
+        assert len(hovered) == 1 and hovered != other  # the whole key, highlighted
+        await pilot.hover(PortalFooter, offset=(79, 0))  # past the last key
+        await pilot.pause()
+        assert footer._hover is None
+        await pilot.click(PortalFooter, offset=(start + 1, 0))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+
+
+async def test_a_click_on_a_greyed_key_rings_the_bell(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    use_language("en")
+    app = _BothApp()
+    rung: list[bool] = []
+    async with app.run_test(size=(120, 24)) as pilot:
+        await pilot.pause()
+        monkeypatch.setattr(app, "bell", lambda: rung.append(True))
+        screen = app.screen
+        assert isinstance(screen, _Both)
+        screen.greyed_enabled = False
+        screen.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        footer = screen.query_one("#ours", PortalFooter)
+        greyed = next((start, key) for key, start, _ in footer.spans() if key.key == "f4")
+        assert not greyed[1].enabled
+        assert greyed[1].tooltip == "Not now"
+        await pilot.click(footer, offset=(greyed[0] + 1, 0))
+        await pilot.pause()
+        assert rung == [True]
+        line = footer.render()
+        start, end = next((s, e) for k, s, e in footer.spans() if k.key == "f4")
+        console = Console()
+        assert all(line.get_style_at_offset(console, x).dim for x in range(start, end))
+        assert not line.get_style_at_offset(console, 0).dim

@@ -23,7 +23,7 @@ async def _settle(pilot: Any) -> None:
 def _footer(app: Any) -> str:
     """The footer's keys and descriptions, as drawn."""
     footer = app.screen.query_one(PortalFooter)
-    return " ".join(f"{key.key_display or key.key} {key.description}" for key in footer.children)
+    return " ".join(f"{key.key_display or key.key} {key.description}" for key in footer.shown)
 
 
 async def _ask(pilot: Any, kind: type[YesNoDialog] = YesNoDialog) -> list[bool | None]:

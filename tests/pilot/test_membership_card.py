@@ -38,7 +38,7 @@ async def _open_card(pilot: Any) -> None:
 
 def _footer_keys(app: Any) -> set[str]:
     footer = app.screen.query_one(PortalFooter)
-    return {str(key.description) for key in footer.children}
+    return {key.description for key in footer.shown}
 
 
 def _matrix_from_lines(lines: list[str]) -> list[list[bool]]:

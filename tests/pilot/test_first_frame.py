@@ -151,3 +151,25 @@ async def test_the_home_screen_is_not_restyled_when_first_shown(app_for, monkeyp
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen) and app.screen._resumed
         assert restyled == []
+
+
+async def test_the_screen_under_the_session_has_no_toasts_nor_tooltip(app_for) -> None:  # type: ignore[no-untyped-def]
+    """The app's first screen is never shown: it goes without Textual's toast rack and
+    tooltip, which every screen shown still has (a notification appears on it)."""
+    from textual.widgets._toast import Toast, ToastRack
+    from textual.widgets._tooltip import Tooltip
+
+    from portal.app import BaseScreen
+
+    app = app_for("alice")
+    async with app.run_test(size=(80, 24), tooltips=True, notifications=True) as pilot:
+        await pilot.pause()
+        base = app.screen_stack[0]
+        assert isinstance(base, BaseScreen) and base.id == "_default"
+        assert not base.query(ToastRack) and not base.query(Tooltip)
+        home = app.screen
+        assert home is not base and home.query(ToastRack) and home.query(Tooltip)
+        app.notify("Votre commande est prête.")
+        await pilot.pause()
+        await pilot.pause()
+        assert "Votre commande est prête." in str(home.query_one(Toast).render())

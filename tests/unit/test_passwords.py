@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 
 import pytest
@@ -124,3 +125,33 @@ def test_one_thread_per_core_but_the_loops(monkeypatch) -> None:  # type: ignore
     for cores, threads in ((1, 1), (2, 1), (4, 3)):
         monkeypatch.setattr(passwords.os, "sched_getaffinity", lambda _pid, n=cores: set(range(n)))
         assert passwords.hashing_threads() == threads
+
+
+def _priority() -> int:
+    import os
+
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice: Linux")
+async def test_hashing_threads_run_below_the_event_loop() -> None:
+    """The loop serves every session: the hashing threads give way to it, the rest of
+    the process keeps its priority."""
+    mine = _priority()
+    pool = passwords.HashPool(threads=1)
+    try:
+        loop = asyncio.get_running_loop()
+        theirs = await loop.run_in_executor(pool._pool(), _priority)
+        assert theirs == min(19, mine + passwords.HASHING_NICENESS) > mine or mine == 19
+        assert await pool.verify(passwords.hash_password("x"), "x")
+    finally:
+        pool.close()
+    assert _priority() == mine
+    # Elsewhere than Linux, or refused: the thread runs as it was, without an error.
+    done: list[int] = []
+    thread = threading.Thread(
+        target=lambda: (passwords.lower_this_thread(0), done.append(_priority()))
+    )
+    thread.start()
+    thread.join()
+    assert done == [mine]

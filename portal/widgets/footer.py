@@ -164,15 +164,12 @@ class PortalFooter(Widget, can_focus=False):
     }
     """
 
-    compact = reactive(False, toggle_class="-compact")
-    """Less space: no padding around a key, one space between two keys."""
+    compact = reactive(False)
+    """Less space: no padding around a key, one space between two keys (as ``Footer``)."""
 
     def __init__(self, *, id: str | None = None, compact: bool = False) -> None:
         super().__init__(id=id)
         self.set_reactive(PortalFooter.compact, compact)
-        self.set_class(compact, "-compact", update=False)
-        self._ready = False
-        """The screen told its bindings once: keys can be shown."""
         self._shown: list[ShownKey] = []
         """The keys drawn, in order."""
         self._spans: list[tuple[int, int]] = []
@@ -219,7 +216,6 @@ class PortalFooter(Widget, can_focus=False):
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         """Show the screen's current keys (repaints the line when they changed)."""
-        self._ready = True
         if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
             return
         wanted = self.wanted_keys()

@@ -7,14 +7,17 @@ grouped under their own heading for managers; digits open a section directly.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Region
 from textual.reactive import reactive
+from textual.strip import Strip
+from textual.style import Style
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -23,6 +26,15 @@ from portal.screens.base import PortalScreen
 from portal.screens.sections import Section, sections_for
 
 MANAGEMENT_ROLES = ("manager", "admin")
+
+
+_OPTION_LINES: LRUCache[tuple[Any, ...], list[Strip]] = LRUCache(1024)
+"""The menu's options rendered, for every session of the process: the same entries in the
+same language and theme look the same in every session's menu (``Strip`` is immutable).
+Keyed by what the rendering reads: the prompt, its place (the strips carry it for the
+mouse), whether a rule follows it and the rule's style, the option's style (normal,
+highlighted, greyed, under the mouse: theme colours included), its padding, the width,
+and the theme (markup may name the theme's colours)."""
 
 
 class SectionMenu(OptionList):
@@ -45,6 +57,30 @@ class SectionMenu(OptionList):
     ) -> None:
         super().__init__(*options, id=id)
         self._explain = explain
+
+    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        """Textual's rendering of one option, made once per process (see ``_OPTION_LINES``);
+        the first session's menu renders its entries, the next ones reuse them."""
+        prompt = option.prompt
+        if not isinstance(prompt, str) or self.text_selection is not None:
+            return super()._get_option_render(option, style)
+        padding = self.get_component_styles("option-list--option").padding
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        rule = self.get_visual_style("option-list--separator") if option._divider else None
+        key = (
+            type(self.app),
+            self.app.theme,
+            prompt,
+            self._option_to_index[option],
+            rule,
+            style,
+            padding,
+            width,
+        )
+        strips = _OPTION_LINES.get(key)
+        if strips is None:
+            strips = _OPTION_LINES[key] = super()._get_option_render(option, style)
+        return strips
 
     def _watch_highlighted(self, old: int | None, new: int | None) -> None:
         # Runs before OptionList.watch_highlighted (Textual calls private watchers first).

@@ -106,7 +106,7 @@ async def test_a_frame_during_a_batch_is_drawn_after_it(app_for) -> None:  # typ
 
         app._display = display  # type: ignore[method-assign]
         with app.batch_update():
-            screen.query_one("#greeting").update("Changed in a batch")  # type: ignore[attr-defined]
+            screen.query_one("#welcome").update("Changed in a batch")  # type: ignore[attr-defined]
             screen._refresh_layout()  # a layout (and its frame) inside the batch
             assert drawn == []
         await pilot.pause()

@@ -83,7 +83,7 @@ The event loop serves every session; a hash serves one login and can wait a litt
 the 2-core machine, with the bench's 50 clients on the same cores, the loop thread,
 the hashing thread and the clients compete for 2 cores: at equal priority the loop lost
 its core in slices, and its lag p99 was 18–26 ms; with the hashing thread 10 lower, lag
-p99 15–19 ms and the members home sooner (p99 1.78–1.96 s against 1.89–1.94 s), as the
+p99 15–22 ms and the members home sooner (p99 1.78–1.97 s against 1.89–1.94 s), as the
 loop's work is what they wait for (``python -m tests.bench logins``). A hashing thread
 still has the other core to itself whenever the loop does not need it.
 """

@@ -40,6 +40,7 @@ from textual.css.match import match
 from textual.message import Message
 from textual.message_pump import MessagePump, OnNoWidget
 from textual.signal import Signal
+from textual.widget import Widget
 
 _Plan = tuple[tuple[type, Any, Any], ...]
 """(class, handler function, its ``@on`` selectors or None for a named method), in
@@ -79,8 +80,6 @@ def _planned_dispatch_methods(
         plan = _PLANS[key] = _plan(*key)
     if not plan:
         return
-    from textual.widget import Widget
-
     dispatched: set[Any] = set()
     current: type | None = None
     for cls, method, selectors in plan:
@@ -88,30 +87,28 @@ def _planned_dispatch_methods(
             current = cls
             if message._no_default_action:
                 return
-        if selectors is None:
+        if selectors is None:  # a method named after the message
             yield cls, method.__get__(self, cls)
-            continue
-        if method in dispatched:
-            continue
-        if selectors:
-            if not message._sender:
-                continue
-            for attribute, selector in selectors.items():
-                node = getattr(message, attribute)
-                if node is None:
-                    break
-                if not isinstance(node, Widget):
-                    raise OnNoWidget(
-                        f"on decorator can't match against {attribute!r} as it is not a widget."
-                    )
-                if not match(selector, node):
-                    break
-            else:
-                yield cls, method.__get__(self, cls)
-                dispatched.add(method)
-            continue
-        yield cls, method.__get__(self, cls)
-        dispatched.add(method)
+        elif method not in dispatched and (not selectors or _selected(selectors, message)):
+            yield cls, method.__get__(self, cls)
+            dispatched.add(method)
+
+
+def _selected(selectors: dict[str, Any], message: Message) -> bool:
+    """Whether the message's widgets match an ``@on`` handler's selectors (as Textual)."""
+    if not message._sender:
+        return False
+    for attribute, selector in selectors.items():
+        node = getattr(message, attribute)
+        if node is None:
+            return False
+        if not isinstance(node, Widget):
+            raise OnNoWidget(
+                f"on decorator can't match against {attribute!r} as it is not a widget."
+            )
+        if not match(selector, node):
+            return False
+    return True
 
 
 def dispatch_by_plan() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style as RichStyle
 from rich.text import Text
 from textual import events
@@ -172,8 +173,6 @@ class PortalFooter(Widget, can_focus=False):
         self.set_reactive(PortalFooter.compact, compact)
         self._shown: list[ShownKey] = []
         """The keys drawn, in order."""
-        self._spans: list[tuple[int, int]] = []
-        """Each key's first column and the column after its last, as last drawn."""
         self._hover: int | None = None
         """The key under the mouse (its index), if any."""
 
@@ -184,9 +183,25 @@ class PortalFooter(Widget, can_focus=False):
 
     def spans(self) -> list[tuple[ShownKey, int, int]]:
         """Each key with its first column and the column after its last."""
-        return [
-            (key, start, end) for key, (start, end) in zip(self._shown, self._spans, strict=True)
-        ]
+        return [(key, start, end) for key, _key, _text, start, end in self._parts()]
+
+    def _parts(self) -> list[tuple[ShownKey, str, str, int, int]]:
+        """Each key as drawn: its key's text, its description's, its first column and
+        the column after its last (as ``FooterKey`` pads them, compact or not)."""
+        compact = self.compact
+        parts: list[tuple[ShownKey, str, str, int, int]] = []
+        end = 0
+        for shown in self._shown:
+            start = end + 1 if compact and parts else end  # Footer's margin, when compact
+            if not shown.description:
+                key_text, text = shown.key_display, ""
+            elif compact:
+                key_text, text = shown.key_display, f" {shown.description}"
+            else:
+                key_text, text = f" {shown.key_display} ", f"{shown.description} "
+            end = start + cell_len(key_text) + cell_len(text)
+            parts.append((shown, key_text, text, start, end))
+        return parts
 
     # -- what to show ------------------------------------------------------------------
 
@@ -228,37 +243,26 @@ class PortalFooter(Widget, can_focus=False):
     # -- drawing -----------------------------------------------------------------------
 
     def render(self) -> Text:
-        compact = self.compact
         key_style = self.get_component_rich_style("portal-footer--key")
         description_style = self.get_component_rich_style("portal-footer--description")
         hover_style = self.get_component_rich_style("portal-footer--hover")
         line = Text(no_wrap=True, overflow="crop", end="")
-        spans: list[tuple[int, int]] = []
-        for index, shown in enumerate(self._shown):
-            if compact and index:
-                line.append(" ")  # Footer's margin between two compact keys
-            start = line.cell_len
-            if shown.description:
-                key_text = shown.key_display if compact else f" {shown.key_display} "
-                text = f" {shown.description}" if compact else f"{shown.description} "
-                line.append(key_text, key_style)
+        for index, (shown, key_text, text, start, end) in enumerate(self._parts()):
+            line.append(" " * (start - line.cell_len))
+            line.append(key_text, key_style)
+            if text:
                 line.append(text, description_style)
-            else:
-                line.append(shown.key_display, key_style)
-            end = line.cell_len
             if index == self._hover:
                 # Under the mouse: the whole key on the hover background (the parts'
                 # own backgrounds are transparent over it, as in a hovered FooterKey).
                 line.stylize(RichStyle(bgcolor=hover_style.bgcolor), start, end)
             if not shown.enabled:
                 line.stylize_before(RichStyle(dim=True), start, end)  # FooterKey.-disabled
-            spans.append((start, end))
-        self._spans = spans
         line.stylize_before(self.rich_style)
         return line
 
     def _key_at(self, x: int) -> int | None:
-        for index, (start, end) in enumerate(self._spans):
+        for index, (_shown, _key, _text, start, end) in enumerate(self._parts()):
             if start <= x < end:
                 return index
         return None

@@ -144,15 +144,15 @@ class HashPool:
 
 
 __all__ = [
-    "HASHING_NICENESS",
-    "lower_this_thread",
     "DUMMY_HASH",
+    "HASHING_NICENESS",
     "MEMORY_KIB",
     "PARALLELISM",
     "TIME_COST",
     "HashPool",
     "hash_password",
     "hashing_threads",
+    "lower_this_thread",
     "needs_rehash",
     "verify_password",
 ]
